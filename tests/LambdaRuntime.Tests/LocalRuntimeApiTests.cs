@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using ReferenceArchitectures.Testing.LocalRuntimeApi;
+using static ReferenceArchitectures.LambdaRuntime.Tests.HostedFunction;
+
+namespace ReferenceArchitectures.LambdaRuntime.Tests;
+
+/// <summary>The harness itself, driven with plain HttpClient so that its behaviour does not rest on our runtime client.</summary>
+public sealed class LocalRuntimeApiTests : IAsyncLifetime, IDisposable
+{
+    private LocalRuntimeApi _api = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _api = await LocalRuntimeApi.StartAsync();
+        _http = new HttpClient { BaseAddress = new Uri($"http://{_api.Address}/2018-06-01/runtime/"), Timeout = SafetyNet };
+    }
+
+    public Task DisposeAsync() => _api.DisposeAsync().AsTask();
+
+    public void Dispose() => _http.Dispose();
+
+    [Fact]
+    public void Address_is_a_loopback_host_and_port()
+    {
+        Assert.Matches(@"^127\.0\.0\.1:\d+$", _api.Address);
+    }
+
+    [Fact]
+    public async Task Next_hands_out_a_queued_invocation_with_the_documented_headers()
+    {
+        var invocation = _api.InvokeAsync(Utf8("""{"n":1}"""), TimeSpan.FromMinutes(2), "Root=1-abc");
+
+        using var next = await _http.GetAsync(new Uri("invocation/next", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.Equal("""{"n":1}""", await next.Content.ReadAsStringAsync());
+        var requestId = Header(next, "Lambda-Runtime-Aws-Request-Id");
+        Assert.True(Guid.TryParse(requestId, out _));
+        var deadline = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(Header(next, "Lambda-Runtime-Deadline-Ms"), CultureInfo.InvariantCulture));
+        Assert.InRange(deadline, DateTimeOffset.UtcNow.AddMinutes(1), DateTimeOffset.UtcNow.AddMinutes(2));
+        Assert.StartsWith("arn:aws:lambda:", Header(next, "Lambda-Runtime-Invoked-Function-Arn"), StringComparison.Ordinal);
+        Assert.Equal("Root=1-abc", Header(next, "Lambda-Runtime-Trace-Id"));
+        Assert.NotNull(_api.FirstNextRequestedAt);
+
+        using var answer = await _http.PostAsync(new Uri($"invocation/{requestId}/response", UriKind.Relative), new StringContent("done"));
+        Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
+        var result = await invocation.WaitAsync(SafetyNet);
+        Assert.Equal(requestId, result.RequestId);
+        Assert.Equal("done", Text(result.Body));
+    }
+
+    [Fact]
+    public async Task Response_for_an_unknown_request_id_is_rejected_with_400()
+    {
+        using var answer = await _http.PostAsync(new Uri("invocation/not-a-request/response", UriKind.Relative), new StringContent("{}"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+        using var error = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+        Assert.Equal("InvalidRequestID", error.RootElement.GetProperty("errorType").GetString());
+    }
+
+    [Fact]
+    public async Task Second_answer_for_the_same_invocation_is_rejected_with_400()
+    {
+        var invocation = _api.InvokeAsync(Utf8("{}"));
+        var requestId = await NextRequestIdAsync();
+        using var first = await _http.PostAsync(new Uri($"invocation/{requestId}/response", UriKind.Relative), new StringContent("one"));
+
+        using var second = await _http.PostAsync(new Uri($"invocation/{requestId}/error", UriKind.Relative), new StringContent("{}"));
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, second.StatusCode);
+        Assert.Equal("one", Text((await invocation.WaitAsync(SafetyNet)).Body));
+    }
+
+    [Fact]
+    public async Task Unknown_path_gets_404()
+    {
+        using var response = await _http.GetAsync(new Uri("invocation/somewhere-else", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Error_report_completes_the_invocation_with_its_error_type()
+    {
+        var invocation = _api.InvokeAsync(Utf8("{}"));
+        var requestId = await NextRequestIdAsync();
+        using var content = new StringContent("""{"errorMessage":"boom","errorType":"Boom","stackTrace":[]}""");
+        content.Headers.Add("Lambda-Runtime-Function-Error-Type", "Boom");
+
+        using var answer = await _http.PostAsync(new Uri($"invocation/{requestId}/error", UriKind.Relative), content);
+
+        Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
+        var result = await invocation.WaitAsync(SafetyNet);
+        Assert.True(result.IsError);
+        Assert.Equal("Boom", result.ErrorType);
+    }
+
+    [Fact]
+    public async Task Buffered_response_over_6_MB_gets_413_and_fails_the_invocation()
+    {
+        var invocation = _api.InvokeAsync(Utf8("{}"));
+        var requestId = await NextRequestIdAsync();
+
+        using var answer = await _http.PostAsync(new Uri($"invocation/{requestId}/response", UriKind.Relative), new ByteArrayContent(new byte[LocalRuntimeApi.BufferedResponseLimitBytes + 1]));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, answer.StatusCode);
+        var result = await invocation.WaitAsync(SafetyNet);
+        Assert.True(result.IsError);
+        Assert.Equal("Function.ResponseSizeTooLarge", result.ErrorType);
+    }
+
+    [Fact]
+    public async Task Init_error_is_accepted_and_reported()
+    {
+        using var content = new StringContent("""{"errorMessage":"bad config","errorType":"Config","stackTrace":[]}""");
+        content.Headers.Add("Lambda-Runtime-Function-Error-Type", "Runtime.Config");
+
+        using var answer = await _http.PostAsync(new Uri("init/error", UriKind.Relative), content);
+
+        Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
+        var report = await _api.InitError.WaitAsync(SafetyNet);
+        Assert.Equal("Runtime.Config", report.ErrorType);
+        Assert.Contains("bad config", report.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invocation_nobody_answers_fails_with_a_timeout_naming_its_request_id()
+    {
+        var invocation = _api.InvokeAsync(Utf8("{}"), TimeSpan.FromMilliseconds(300));
+        var requestId = await NextRequestIdAsync();
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => invocation.WaitAsync(SafetyNet));
+
+        Assert.Contains(requestId, error.Message, StringComparison.Ordinal);
+        using var late = await _http.PostAsync(new Uri($"invocation/{requestId}/response", UriKind.Relative), new StringContent("too late"));
+        Assert.Equal(HttpStatusCode.BadRequest, late.StatusCode);
+    }
+
+    [Fact]
+    public async Task Invalid_timeout_is_rejected()
+    {
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _api.InvokeAsync(Utf8("{}"), TimeSpan.Zero));
+    }
+
+    private async Task<string> NextRequestIdAsync()
+    {
+        using var next = await _http.GetAsync(new Uri("invocation/next", UriKind.Relative));
+        next.EnsureSuccessStatusCode();
+        return Header(next, "Lambda-Runtime-Aws-Request-Id");
+    }
+
+    private static string Header(HttpResponseMessage response, string name) => response.Headers.GetValues(name).Single();
+}
