@@ -1,0 +1,115 @@
+using System.Globalization;
+using Constructs;
+
+namespace ReferenceArchitectures.Cdk.Configuration;
+
+/// <summary>
+/// Reads typed values from CDK context. Values from <c>-c key=value</c> arrive as strings and values
+/// from cdk.json keep their JSON type, so every reader accepts both.
+/// </summary>
+public sealed class ContextReader
+{
+    private readonly Node node;
+    private readonly string prefix;
+
+    public ContextReader(Node node, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        this.node = node;
+        this.prefix = prefix;
+    }
+
+    /// <summary>The full context key for a setting name, e.g. <c>lambdaBedrock:memorySizeMb</c>.</summary>
+    public string Key(string name) => prefix + name;
+
+    public string? GetString(string name)
+    {
+        var value = node.TryGetContext(Key(name));
+        return value switch
+        {
+            null => null,
+            string text when string.IsNullOrWhiteSpace(text) => null,
+            string text => text.Trim(),
+            _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+        };
+    }
+
+    public int? GetInt(string name, int minimum, int maximum)
+    {
+        var text = GetString(name);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            || value < minimum || value > maximum)
+        {
+            throw new ContextSettingException(
+                Key(name), $"'{text}' is not allowed; expected a whole number from {minimum} to {maximum}.");
+        }
+
+        return value;
+    }
+
+    public double? GetDouble(string name, double minimumExclusive, double maximum)
+    {
+        var text = GetString(name);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            || value <= minimumExclusive || value > maximum)
+        {
+            throw new ContextSettingException(
+                Key(name), $"'{text}' is not allowed; expected a number above {minimumExclusive} and at most {maximum}.");
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads one of a fixed set of names (case-insensitive) and maps it to its value.</summary>
+    public T? GetChoice<T>(string name, IReadOnlyDictionary<string, T> choices)
+        where T : struct
+    {
+        ArgumentNullException.ThrowIfNull(choices);
+        var text = GetString(name);
+        if (text is null)
+        {
+            return null;
+        }
+
+        foreach (var (choice, value) in choices)
+        {
+            if (string.Equals(choice, text, StringComparison.OrdinalIgnoreCase))
+            {
+                return value;
+            }
+        }
+
+        throw new ContextSettingException(
+            Key(name), $"'{text}' is not allowed; expected one of: {string.Join(", ", choices.Keys)}.");
+    }
+
+    /// <summary>Reads a list given either as a JSON array (cdk.json) or as comma-separated text (<c>-c</c>).</summary>
+    public IReadOnlyList<string>? GetList(string name)
+    {
+        var value = node.TryGetContext(Key(name));
+        IEnumerable<string?> items = value switch
+        {
+            null => [],
+            string text => text.Split(','),
+            System.Collections.IEnumerable sequence => sequence.Cast<object?>().Select(item => Convert.ToString(item, CultureInfo.InvariantCulture)),
+            _ => throw new ContextSettingException(Key(name), "expected a list of strings or comma-separated text."),
+        };
+
+        var list = items
+            .Select(item => item?.Trim())
+            .Where(item => !string.IsNullOrEmpty(item))
+            .Select(item => item!)
+            .ToList();
+        return list.Count == 0 ? null : list;
+    }
+}

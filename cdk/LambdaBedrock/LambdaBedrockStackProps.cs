@@ -1,0 +1,149 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.Logs;
+
+namespace ReferenceArchitectures.Cdk.LambdaBedrock;
+
+/// <summary>How callers of the chat API authenticate.</summary>
+public enum ApiAuthorization
+{
+    /// <summary>Callers sign requests with SigV4 and need <c>execute-api:Invoke</c> on the route.</summary>
+    Iam,
+
+    /// <summary>Anyone with the URL can call the API and spend Bedrock tokens. Only for short trials.</summary>
+    None,
+}
+
+/// <summary>The CPU architecture the function is compiled for and runs on.</summary>
+public enum FunctionArchitecture
+{
+    X64,
+    Arm64,
+}
+
+/// <summary>Settings of pattern 1. Every default deploys a working, locked-down stack.</summary>
+public sealed class LambdaBedrockStackProps : StackProps
+{
+    /// <summary>Lambda's memory limits, https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html</summary>
+    public const int MinMemorySizeMb = 128;
+    public const int MaxMemorySizeMb = 10_240;
+
+    /// <summary>
+    /// An HTTP API waits at most 30 seconds for an integration
+    /// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
+    /// </summary>
+    public const int MaxApiTimeoutSeconds = 30;
+
+    /// <summary>Lambda's maximum timeout, https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html</summary>
+    public const int MaxStreamTimeoutSeconds = 900;
+
+    /// <summary>A foundation model id, a cross-Region inference profile id (<c>us.</c>, <c>eu.</c>, <c>apac.</c>, <c>global.</c>, ...) or either's ARN.</summary>
+    public string ModelId { get; init; } = "amazon.nova-lite-v1:0";
+
+    /// <summary>Regions an inference profile routes to; null takes the documented defaults for the profile's prefix.</summary>
+    public IReadOnlyList<string>? InferenceProfileRegions { get; init; }
+
+    /// <summary>Guardrail applied to every request; set together with <see cref="GuardrailVersion"/>.</summary>
+    public string? GuardrailId { get; init; }
+
+    /// <summary>A published guardrail version number, or <c>DRAFT</c>.</summary>
+    public string? GuardrailVersion { get; init; }
+
+    /// <summary>Longest prompt the function accepts; null leaves the function's own default.</summary>
+    public int? MaxPromptCharacters { get; init; }
+
+    public int MemorySizeMb { get; init; } = 512;
+
+    /// <summary>Timeout of the buffered function behind the HTTP API; below the API's 30-second integration limit.</summary>
+    public int ApiTimeoutSeconds { get; init; } = 29;
+
+    /// <summary>Timeout of the streaming function behind the Function URL.</summary>
+    public int StreamTimeoutSeconds { get; init; } = 120;
+
+    public FunctionArchitecture Architecture { get; init; } = FunctionArchitecture.X64;
+
+    /// <summary>Reserved concurrency of each function; null reserves none (the account pool is shared).</summary>
+    public int? ReservedConcurrentExecutions { get; init; }
+
+    /// <summary>Provisioned concurrency of each function on the <c>live</c> alias; 0 creates no alias.</summary>
+    public int ProvisionedConcurrentExecutions { get; init; }
+
+    public RetentionDays LogRetention { get; init; } = RetentionDays.ONE_MONTH;
+
+    /// <summary>
+    /// Removal policy of the log groups. Destroy, so that <c>cdk destroy</c> of a trial leaves nothing behind;
+    /// choose Retain where logs are evidence.
+    /// </summary>
+    public RemovalPolicy LogRemovalPolicy { get; init; } = RemovalPolicy.DESTROY;
+
+    public ApiAuthorization ApiAuthorization { get; init; } = ApiAuthorization.Iam;
+
+    /// <summary>Steady-state requests per second allowed by the API's default stage.</summary>
+    public double ThrottlingRateLimit { get; init; } = 10;
+
+    /// <summary>Burst of requests allowed above the rate by the API's default stage.</summary>
+    public int ThrottlingBurstLimit { get; init; } = 20;
+
+    /// <summary>E-mail address subscribed to the alarm topic; null subscribes nobody.</summary>
+    public string? AlarmEmail { get; init; }
+
+    /// <summary>Checks every setting and throws an <see cref="ArgumentException"/> whose ParamName is the property at fault.</summary>
+    public void Validate()
+    {
+        try
+        {
+            _ = BedrockModel.Parse(ModelId, InferenceProfileRegions);
+        }
+        catch (ArgumentException error)
+        {
+            throw new ArgumentException(error.Message, nameof(ModelId), error);
+        }
+        RequireRange(MemorySizeMb, MinMemorySizeMb, MaxMemorySizeMb, nameof(MemorySizeMb));
+        RequireRange(ApiTimeoutSeconds, 1, MaxApiTimeoutSeconds, nameof(ApiTimeoutSeconds));
+        RequireRange(StreamTimeoutSeconds, 1, MaxStreamTimeoutSeconds, nameof(StreamTimeoutSeconds));
+        if (ReservedConcurrentExecutions is { } reserved)
+        {
+            RequireRange(reserved, 0, int.MaxValue, nameof(ReservedConcurrentExecutions));
+        }
+
+        RequireRange(ProvisionedConcurrentExecutions, 0, ReservedConcurrentExecutions ?? int.MaxValue, nameof(ProvisionedConcurrentExecutions));
+        if (MaxPromptCharacters is { } maxPrompt)
+        {
+            RequireRange(maxPrompt, 1, int.MaxValue, nameof(MaxPromptCharacters));
+        }
+
+        if (!(ThrottlingRateLimit > 0) || double.IsInfinity(ThrottlingRateLimit))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ThrottlingRateLimit), ThrottlingRateLimit, $"{nameof(ThrottlingRateLimit)} must be a finite number of requests per second above 0.");
+        }
+
+        RequireRange(ThrottlingBurstLimit, 1, int.MaxValue, nameof(ThrottlingBurstLimit));
+        if (string.IsNullOrWhiteSpace(GuardrailId) != string.IsNullOrWhiteSpace(GuardrailVersion))
+        {
+            throw new ArgumentException($"{nameof(GuardrailId)} and {nameof(GuardrailVersion)} must be set together or not at all.", nameof(GuardrailVersion));
+        }
+
+        if (GuardrailVersion is { Length: > 0 } version && version != "DRAFT" && !version.All(char.IsAsciiDigit))
+        {
+            throw new ArgumentException($"{nameof(GuardrailVersion)} must be a version number or DRAFT; got '{version}'.", nameof(GuardrailVersion));
+        }
+
+        if (AlarmEmail is not null && (AlarmEmail.Length < 3 || !AlarmEmail.Contains('@', StringComparison.Ordinal) || AlarmEmail.Any(char.IsWhiteSpace)))
+        {
+            throw new ArgumentException($"{nameof(AlarmEmail)} must be an e-mail address; got '{AlarmEmail}'.", nameof(AlarmEmail));
+        }
+
+        if (InferenceProfileRegions?.Any(region => string.IsNullOrWhiteSpace(region) || region.Any(char.IsWhiteSpace)) == true)
+        {
+            throw new ArgumentException($"{nameof(InferenceProfileRegions)} must hold Region names such as us-east-1.", nameof(InferenceProfileRegions));
+        }
+    }
+
+    private static void RequireRange(int value, int minimum, int maximum, string name)
+    {
+        if (value < minimum || value > maximum)
+        {
+            var range = maximum == int.MaxValue ? $"at least {minimum}" : $"from {minimum} to {maximum}";
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be {range}; got {value}.");
+        }
+    }
+}

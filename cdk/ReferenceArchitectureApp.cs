@@ -1,0 +1,25 @@
+using Amazon.CDK;
+using ReferenceArchitectures.Cdk.LambdaBedrock;
+
+namespace ReferenceArchitectures.Cdk;
+
+/// <summary>The stacks of the app, as <c>cdk synth</c> builds them.</summary>
+public sealed record ReferenceArchitectureStacks(LambdaBedrockStack LambdaBedrock)
+{
+    public IReadOnlyList<Stack> All => [LambdaBedrock];
+}
+
+/// <summary>Builds every pattern's stack from the app's context. Program.cs and the tests both call this.</summary>
+public static class ReferenceArchitectureApp
+{
+    public const string LambdaBedrockStackId = "LambdaBedrockStack";
+
+    /// <param name="app">The app whose context holds the settings.</param>
+    /// <param name="environment">Account and Region to pin the stacks to; null synthesizes environment-agnostic stacks.</param>
+    public static ReferenceArchitectureStacks Build(App app, IEnvironment? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var lambdaBedrock = new LambdaBedrockStack(app, LambdaBedrockStackId, LambdaBedrockSettings.FromContext(app.Node, environment));
+        return new ReferenceArchitectureStacks(lambdaBedrock);
+    }
+}

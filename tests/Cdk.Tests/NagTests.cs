@@ -1,0 +1,76 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.SNS;
+using ReferenceArchitectures.Cdk.Constructs;
+
+namespace ReferenceArchitectures.Cdk.Tests;
+
+public sealed class NagTests(SynthesizedAppFixture app) : IClassFixture<SynthesizedAppFixture>
+{
+    private static readonly TimeSpan SafetyNet = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public async Task Every_stack_passes_cdk_nag_AwsSolutions()
+    {
+        using var timeout = new CancellationTokenSource(SafetyNet);
+
+        var result = await NagCheck.RunAsync(app.Stacks.Values.Select(stack => stack.TemplatePath), timeout.Token);
+
+        Assert.True(result.ExitCode == 0, result.Output);
+    }
+
+    [Fact]
+    public async Task Nag_check_reports_a_plain_http_topic_and_a_wildcard_policy()
+    {
+        using var timeout = new CancellationTokenSource(SafetyNet);
+        var template = SynthesizeBadStack(acknowledge: false);
+
+        var result = await NagCheck.RunAsync([template], timeout.Token);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("AwsSolutions-SNS3", result.Output, StringComparison.Ordinal);
+        Assert.Contains("AwsSolutions-IAM5[Resource::*]", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Nag_check_honours_cdk_nag_metadata_acknowledgments()
+    {
+        using var timeout = new CancellationTokenSource(SafetyNet);
+        var template = SynthesizeBadStack(acknowledge: true);
+
+        var result = await NagCheck.RunAsync([template], timeout.Token);
+
+        Assert.True(result.ExitCode == 0, result.Output);
+    }
+
+    [Fact]
+    public void Acknowledgment_without_a_real_reason_is_rejected()
+    {
+        var stack = new Stack(new App(), "Reasonless");
+        var topic = new Topic(stack, "Topic");
+
+        Assert.Throws<ArgumentException>(() => NagAcknowledgements.Acknowledge(topic, "AwsSolutions-SNS2", "because"));
+    }
+
+    private static string SynthesizeBadStack(bool acknowledge)
+    {
+        var outdir = Directory.CreateTempSubdirectory("cdk-nag-bad-").FullName;
+        var badApp = new App(new AppProps { Outdir = outdir });
+        var stack = new Stack(badApp, "BadStack");
+        var topic = new Topic(stack, "PlainTopic");
+        var role = new Role(stack, "WideRole", new RoleProps { AssumedBy = new ServicePrincipal("lambda.amazonaws.com") });
+        role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["sqs:SendMessage"], Resources = ["*"] }));
+        if (acknowledge)
+        {
+            NagAcknowledgements.Acknowledge(topic, "AwsSolutions-SNS3", "A test topic that deliberately allows plain HTTP.");
+            NagAcknowledgements.Acknowledge(
+                role.Node.FindChild("DefaultPolicy").Node.FindChild("Resource"),
+                "AwsSolutions-IAM5",
+                "A test policy that deliberately grants on every resource.",
+                "Resource::*");
+        }
+
+        badApp.Synth();
+        return Path.Combine(outdir, "BadStack.template.json");
+    }
+}
