@@ -1,0 +1,218 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using ReferenceArchitectures.Testing.LocalBedrock;
+
+namespace ReferenceArchitectures.Bedrock.Tests;
+
+public sealed class ChatClientTests : LocalBedrockHarness
+{
+    [Fact]
+    public async Task System_and_user_messages_and_options_map_to_converse()
+    {
+        using var client = CreateClient();
+        ChatMessage[] messages =
+        [
+            new(ChatRole.System, "Be terse."),
+            new(ChatRole.User, "Say hi"),
+        ];
+        var options = new ChatOptions { MaxOutputTokens = 50, Temperature = 0.2f, TopP = 0.8f, StopSequences = ["STOP"] };
+
+        var response = await client.GetResponseAsync(messages, options);
+
+        Assert.Equal("Say hi", response.Text);
+        Assert.Equal(ChatRole.Assistant, response.Messages.Single().Role);
+        var body = Server.Requests.Single().Body!.Value;
+        Assert.Equal("Be terse.", body.GetProperty("system")[0].GetProperty("text").GetString());
+        Assert.Equal(1, body.GetProperty("messages").GetArrayLength());
+        Assert.Equal(50, body.GetProperty("inferenceConfig").GetProperty("maxTokens").GetInt32());
+        Assert.Equal("STOP", body.GetProperty("inferenceConfig").GetProperty("stopSequences")[0].GetString());
+    }
+
+    [Fact]
+    public async Task Usage_finish_reason_model_and_raw_response_are_reported()
+    {
+        Server.Enqueue(Behaviour.Text("one two three", stopReason: "max_tokens"));
+        using var client = CreateClient();
+
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "count to three")]);
+
+        Assert.Equal(ChatFinishReason.Length, response.FinishReason);
+        Assert.Equal(3, response.Usage?.InputTokenCount);
+        Assert.Equal(3, response.Usage?.OutputTokenCount);
+        Assert.Equal(6, response.Usage?.TotalTokenCount);
+        Assert.Equal(ModelId, response.ModelId);
+        Assert.IsType<ConverseResponse>(response.RawRepresentation);
+        Assert.NotNull(response.ResponseId);
+    }
+
+    [Theory]
+    [InlineData("end_turn", "stop")]
+    [InlineData("stop_sequence", "stop")]
+    [InlineData("max_tokens", "length")]
+    [InlineData("tool_use", "tool_calls")]
+    [InlineData("guardrail_intervened", "content_filter")]
+    [InlineData("content_filtered", "content_filter")]
+    public async Task Stop_reasons_map_to_finish_reasons(string stopReason, string finishReason)
+    {
+        Server.Enqueue(Behaviour.Text("ok", stopReason));
+        using var client = CreateClient();
+
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]);
+
+        Assert.Equal(new ChatFinishReason(finishReason), response.FinishReason);
+    }
+
+    [Fact]
+    public async Task Model_id_in_chat_options_overrides_the_configured_model()
+    {
+        using var client = CreateClient();
+
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")], new ChatOptions { ModelId = "eu.amazon.nova-pro-v1:0" });
+
+        Assert.Equal("eu.amazon.nova-pro-v1:0", Server.Requests.Single().ModelId);
+        Assert.Equal("eu.amazon.nova-pro-v1:0", response.ModelId);
+    }
+
+    [Fact]
+    public async Task Tool_use_reply_becomes_a_function_call_and_its_result_goes_back_as_tool_result()
+    {
+        Server.Enqueue(Behaviour.ToolUse("get_weather", """{"city":"Oslo","days":2}""", "tool-7", leadingText: "Let me check."));
+        using var client = CreateClient();
+        var weather = AIFunctionFactory.Create((string city, int days) => $"Sunny in {city} for {days} days", "get_weather", "Current weather");
+        var options = new ChatOptions { Tools = [weather], ToolMode = ChatToolMode.RequireSpecific("get_weather") };
+        List<ChatMessage> history = [new(ChatRole.User, "Weather in Oslo?")];
+
+        var first = await client.GetResponseAsync(history, options);
+
+        var call = Assert.Single(first.Messages.Single().Contents.OfType<FunctionCallContent>());
+        Assert.Equal(("tool-7", "get_weather"), (call.CallId, call.Name));
+        Assert.Equal("Oslo", ((JsonElement)call.Arguments!["city"]!).GetString());
+        Assert.Equal(ChatFinishReason.ToolCalls, first.FinishReason);
+        Assert.Equal("Let me check.", first.Text);
+        var toolConfig = Server.Requests[0].Body!.Value.GetProperty("toolConfig");
+        Assert.Equal("get_weather", toolConfig.GetProperty("tools")[0].GetProperty("toolSpec").GetProperty("name").GetString());
+        Assert.Equal("object", toolConfig.GetProperty("tools")[0].GetProperty("toolSpec").GetProperty("inputSchema").GetProperty("json").GetProperty("type").GetString());
+        Assert.Equal("get_weather", toolConfig.GetProperty("toolChoice").GetProperty("tool").GetProperty("name").GetString());
+
+        history.AddRange(first.Messages);
+        history.Add(new ChatMessage(ChatRole.Tool, [new FunctionResultContent("tool-7", "Sunny in Oslo for 2 days")]));
+        Server.Enqueue(Behaviour.Text("It will be sunny."));
+        var second = await client.GetResponseAsync(history, options);
+
+        Assert.Equal("It will be sunny.", second.Text);
+        var messages = Server.Requests[1].Body!.Value.GetProperty("messages");
+        Assert.Equal(3, messages.GetArrayLength());
+        var assistantToolUse = messages[1].GetProperty("content").EnumerateArray().Single(b => b.TryGetProperty("toolUse", out _)).GetProperty("toolUse");
+        Assert.Equal("tool-7", assistantToolUse.GetProperty("toolUseId").GetString());
+        Assert.Equal(2, assistantToolUse.GetProperty("input").GetProperty("days").GetInt32());
+        Assert.Equal("user", messages[2].GetProperty("role").GetString());
+        var toolResult = messages[2].GetProperty("content")[0].GetProperty("toolResult");
+        Assert.Equal("tool-7", toolResult.GetProperty("toolUseId").GetString());
+        Assert.Equal("Sunny in Oslo for 2 days", toolResult.GetProperty("content")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Tool_mode_none_sends_no_tools()
+    {
+        using var client = CreateClient();
+        var tool = AIFunctionFactory.Create(() => "x", "noop");
+
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")], new ChatOptions { Tools = [tool], ToolMode = ChatToolMode.None });
+
+        Assert.False(Server.Requests.Single().Body!.Value.TryGetProperty("toolConfig", out _));
+    }
+
+    [Fact]
+    public async Task Streaming_yields_each_text_delta_in_order_then_finish_reason_and_usage()
+    {
+        Server.Enqueue(Behaviour.Text("The quick brown fox"));
+        using var client = CreateClient();
+
+        var updates = await ToListAsync(client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "animals")]));
+
+        var texts = updates.Select(u => u.Text).Where(t => t.Length > 0).ToList();
+        Assert.Equal(["The", " quick", " brown", " fox"], texts);
+        var final = updates[^1];
+        Assert.Equal(ChatFinishReason.Stop, final.FinishReason);
+        var usage = Assert.Single(final.Contents.OfType<UsageContent>()).Details;
+        Assert.Equal((1L, 4L, 5L), (usage.InputTokenCount, usage.OutputTokenCount, usage.TotalTokenCount));
+        Assert.Equal("converse-stream", Server.Requests.Single().Operation);
+        Assert.True(Server.Requests.Single().Signature.IsValid);
+    }
+
+    [Fact]
+    public async Task Streaming_assembles_tool_input_deltas_into_one_function_call()
+    {
+        Server.Enqueue(Behaviour.ToolUse("lookup", """{"query":"bedrock pricing","limit":3}""", "tool-9"));
+        using var client = CreateClient();
+
+        var updates = await ToListAsync(client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "find it")]));
+
+        var call = Assert.Single(updates.SelectMany(u => u.Contents).OfType<FunctionCallContent>());
+        Assert.Equal(("tool-9", "lookup"), (call.CallId, call.Name));
+        Assert.Equal(3, ((JsonElement)call.Arguments!["limit"]!).GetInt32());
+        Assert.Equal(ChatFinishReason.ToolCalls, updates[^1].FinishReason);
+    }
+
+    [Fact]
+    public async Task Raw_stream_events_arrive_in_wire_order()
+    {
+        Server.Enqueue(Behaviour.Text("a b"));
+        using var client = CreateClient();
+
+        var events = await ToListAsync(client.ConverseStreamAsync(UserSays("x")));
+
+        Assert.Collection(events,
+            e => Assert.Equal("assistant", Assert.IsType<MessageStartEvent>(e).Role),
+            e => Assert.Equal("a", Assert.IsType<ContentBlockDeltaEvent>(e).Delta.Text),
+            e => Assert.Equal(" b", Assert.IsType<ContentBlockDeltaEvent>(e).Delta.Text),
+            e => Assert.Equal(0, Assert.IsType<ContentBlockStopEvent>(e).ContentBlockIndex),
+            e => Assert.Equal(StopReasons.EndTurn, Assert.IsType<MessageStopEvent>(e).StopReason),
+            e => Assert.Equal(2, Assert.IsType<MetadataEvent>(e).Usage?.OutputTokens));
+    }
+
+    [Fact]
+    public void Metadata_names_the_provider_endpoint_and_model()
+    {
+        using var client = CreateClient();
+
+        var metadata = client.GetService<ChatClientMetadata>();
+
+        Assert.Equal("aws.bedrock", metadata?.ProviderName);
+        Assert.Equal(Server.Endpoint, metadata?.ProviderUri);
+        Assert.Equal(ModelId, metadata?.DefaultModelId);
+        Assert.Same(client, client.GetService<BedrockChatClient>());
+    }
+
+    [Fact]
+    public async Task A_conversation_without_user_content_is_rejected_before_sending()
+    {
+        using var client = CreateClient();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.System, "only instructions")]));
+
+        Assert.Empty(Server.Requests);
+    }
+
+    [Fact]
+    public async Task Content_that_converse_cannot_carry_is_rejected_with_a_named_exception()
+    {
+        using var client = CreateClient();
+        var image = new DataContent(new byte[] { 1, 2, 3 }, "image/png");
+
+        var error = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, [image])]));
+
+        Assert.Contains(nameof(DataContent), error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> source)
+    {
+        var list = new List<T>();
+        await foreach (var item in source.WithCancellation(new CancellationTokenSource(SafetyNet).Token))
+        {
+            list.Add(item);
+        }
+
+        return list;
+    }
+}
