@@ -1,0 +1,91 @@
+using ReferenceArchitectures.Testing.LocalBedrock;
+
+namespace ReferenceArchitectures.InferenceApi.Tests;
+
+/// <summary>The <c>converse-stream</c> handler behind the Function URL, run as a process against local endpoints.</summary>
+public sealed class StreamEndpointTests(FunctionFixture function) : IClassFixture<FunctionFixture>
+{
+    [Fact]
+    public async Task A_streamed_chat_sends_one_event_per_text_delta_then_a_final_event_with_usage()
+    {
+        const string reply = "Streaming tokens arrive one delta at a time.";
+        function.Bedrock.Enqueue(Behaviour.Text(reply));
+
+        var answer = await function.StreamAsync(HttpEventBuilder.Chat("stream please"));
+
+        answer.AssertStatus(200);
+        Assert.StartsWith("text/event-stream", answer.Header("content-type"), StringComparison.Ordinal);
+        var events = answer.Events();
+        var deltas = events.TakeWhile(e => e.Name == "delta").ToList();
+        Assert.True(deltas.Count > 1, $"expected several deltas, got {deltas.Count}");
+        Assert.Equal(reply, string.Concat(deltas.Select(d => d.Data.GetProperty("text").GetString())));
+        var (name, data) = events[^1];
+        Assert.Equal("done", name);
+        Assert.Equal(deltas.Count + 1, events.Count);
+        Assert.Equal("stop", data.GetProperty("finishReason").GetString());
+        Assert.True(data.GetProperty("usage").GetProperty("outputTokens").GetInt64() > 0);
+        Assert.Equal("converse-stream", function.Bedrock.Requests[^1].Operation);
+    }
+
+    [Fact]
+    public async Task A_failure_before_the_first_token_keeps_its_own_status_code()
+    {
+        function.Bedrock.Enqueue(Behaviour.AccessDenied());
+
+        var answer = await function.StreamAsync(HttpEventBuilder.Chat("hello"));
+
+        answer.AssertStatus(502);
+        Assert.Equal("application/problem+json", answer.Header("content-type"));
+        Assert.Contains("enable access", answer.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Throttling_in_the_stream_after_tokens_were_sent_ends_the_stream_with_an_error_event()
+    {
+        function.Bedrock.Enqueue(Behaviour.StreamException("throttlingException", afterEvents: 4,
+            reply: Behaviour.Text("several words so that some deltas go out first")));
+
+        var answer = await function.StreamAsync(HttpEventBuilder.Chat("hello"));
+
+        answer.AssertStatus(200);
+        var events = answer.Events();
+        Assert.Contains(events, e => e.Name == "delta");
+        var (name, data) = events[^1];
+        Assert.Equal("error", name);
+        Assert.Equal(429, data.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Throttling_in_the_stream_before_any_token_is_retried()
+    {
+        function.Bedrock.Enqueue(Behaviour.StreamException("throttlingException", afterEvents: 1));
+        function.Bedrock.Enqueue(Behaviour.Text("second try works"));
+
+        var answer = await function.StreamAsync(HttpEventBuilder.Chat("hello"));
+
+        answer.AssertStatus(200);
+        var events = answer.Events();
+        Assert.Equal("done", events[^1].Name);
+        Assert.Equal("second try works", string.Concat(events.Where(e => e.Name == "delta").Select(e => e.Data.GetProperty("text").GetString())));
+    }
+
+    [Fact]
+    public async Task A_bad_request_is_answered_400_without_calling_the_model()
+    {
+        var before = function.Bedrock.Requests.Count;
+
+        var answer = await function.StreamAsync(HttpEventBuilder.Post("""{"messages":[]}"""));
+
+        answer.AssertStatus(400);
+        Assert.Equal("application/problem+json", answer.Header("content-type"));
+        Assert.Equal(before, function.Bedrock.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_method_other_than_POST_is_answered_405()
+    {
+        var answer = await function.StreamAsync(HttpEventBuilder.Post(HttpEventBuilder.ChatBody("hi"), method: "GET"));
+
+        answer.AssertStatus(405);
+    }
+}
