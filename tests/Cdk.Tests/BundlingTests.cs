@@ -29,10 +29,39 @@ public sealed class BundlingTests
             Assert.Empty(Directory.GetFiles(assetDirectory, "*.dbg", SearchOption.AllDirectories));
             Assert.Empty(Directory.GetFiles(assetDirectory, "*.pdb", SearchOption.AllDirectories));
             Assert.Contains(Path.GetFileName(assetDirectory)["asset.".Length..], stack.Json, StringComparison.Ordinal);
+
+            // provided.al2023 has glibc 2.34; a binary that needs a newer symbol version would not start there.
+            var required = RequiredGlibcVersions(bootstrap);
+            Assert.NotEmpty(required);
+            Assert.All(required, version => Assert.True(version <= new Version(2, 34), $"bootstrap needs GLIBC_{version}, newer than Amazon Linux 2023's 2.34"));
         }
         finally
         {
             Directory.Delete(outdir, recursive: true);
+        }
+    }
+
+    private static List<Version> RequiredGlibcVersions(string binary)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("objdump", ["-T", binary]) { RedirectStandardOutput = true };
+        System.Diagnostics.Process process;
+        try
+        {
+            process = System.Diagnostics.Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException("objdump (Debian package binutils) is needed to read the binary's glibc symbol versions.", ex);
+        }
+
+        using (process)
+        {
+            var output = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            return System.Text.RegularExpressions.Regex.Matches(output, @"GLIBC_(\d+\.\d+(?:\.\d+)?)")
+                .Select(m => Version.Parse(m.Groups[1].Value))
+                .Distinct()
+                .ToList();
         }
     }
 }
