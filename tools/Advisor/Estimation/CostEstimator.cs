@@ -1,0 +1,348 @@
+using System.Globalization;
+using ReferenceArchitectures.Tools.Advisor.Pricing;
+using ReferenceArchitectures.Tools.Advisor.Workload;
+
+namespace ReferenceArchitectures.Tools.Advisor.Estimation;
+
+/// <summary>
+/// Checks each pattern's limits against a workload and prices what it would run at that load, line by line.
+/// Months are 730 hours and days 1/24 of that, as AWS's pricing examples count them.
+/// </summary>
+public sealed class CostEstimator(PriceSheet prices, DeploymentShapes shapes, bool includeFreeTier = false)
+{
+    private const double DaysPerMonth = WorkloadProfile.HoursPerMonth / 24;
+    private const double BytesPerGb = 1024d * 1024 * 1024;
+
+    /// <summary>HTTP APIs meter a request per started 512 KB (AWS API Gateway pricing).</summary>
+    private const double HttpApiMeteringBytes = 512 * 1024;
+
+    public DeploymentShapes Shapes => shapes;
+
+    public IReadOnlyList<PatternEstimate> EstimateAll(WorkloadProfile profile) =>
+        [EstimateLambdaBedrock(profile), EstimateFargateModel(profile), EstimateGpuInference(profile), EstimateHybridPipeline(profile)];
+
+    public PatternEstimate EstimateLambdaBedrock(WorkloadProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var shape = shapes.LambdaBedrock;
+        var ruledOut = LambdaLimits(profile, synchronous: true);
+        var notes = new List<string>();
+        var memoryMb = LambdaMemoryMb(profile, shape.MemoryMb);
+        if (memoryMb > shape.MemoryMb)
+        {
+            notes.Add(Invariant($"Priced at {memoryMb} MB: the workload needs more than the stack's {shape.MemoryMb} MB (set lambdaBedrock:memorySizeMb)."));
+        }
+
+        if (profile.P95Duration > AwsLimits.HttpApiMaxIntegrationTimeout)
+        {
+            notes.Add("p95 is over the HTTP API's 30 s integration timeout: such requests must use the streaming Function URL (up to 15 min).");
+        }
+
+        var requests = profile.RequestsPerMonth;
+        var items = new List<LineItem>();
+        items.AddRange(LambdaItems("Lambda", requests, profile.MeanDuration.TotalSeconds, memoryMb, shape.Architecture, shape.ProvisionedConcurrency, profile));
+        items.Add(HttpApiItem(requests, profile.PayloadBytes));
+        notes.Add("Bedrock model charges (per token) are not included: they depend on the model and the prompt, not on the pattern's compute.");
+        return new PatternEstimate(Pattern.LambdaBedrock, ruledOut, items, notes);
+    }
+
+    public PatternEstimate EstimateFargateModel(WorkloadProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var shape = shapes.FargateModel;
+        var ruledOut = new List<string>();
+        var notes = new List<string>();
+        if (profile.NeedsGpu)
+        {
+            ruledOut.Add("GPU: Fargate offers no GPUs.");
+        }
+
+        var size = FitFargateTask(profile, shape.CpuUnits, shape.MemoryMiB, ruledOut, notes, "fargateModel");
+        if (profile.Synchronous && profile.LongestJob > AwsLimits.AlbDefaultIdleTimeout)
+        {
+            notes.Add("Requests longer than 60 s need the load balancer's idle timeout raised.");
+        }
+
+        var items = new List<LineItem>();
+        if (size is { } task)
+        {
+            var vcpus = task.CpuUnits / 1024.0;
+            var perTask = vcpus / profile.Vcpus * shape.CpuTargetPercent / 100;
+            var tasksByHour = profile.HourlyConcurrency.Select(concurrency => Math.Max(shape.MinTasks, (int)Math.Ceiling(concurrency / perTask - 1e-9))).ToArray();
+            if (tasksByHour.Max() > shape.MaxTasks)
+            {
+                notes.Add(Invariant($"The busiest hour needs {tasksByHour.Max()} tasks, more than MaxTasks {shape.MaxTasks}: raise it."));
+            }
+
+            var taskHours = tasksByHour.Sum() * DaysPerMonth;
+            items.AddRange(FargateItems("Fargate tasks", taskHours, vcpus, task.MemoryMiB / 1024.0, shape.Architecture,
+                Invariant($"{tasksByHour.Min()}–{tasksByHour.Max()} tasks of {vcpus:0.##} vCPU/{task.MemoryMiB / 1024.0:0.##} GB")));
+            items.AddRange(LoadBalancerItems(profile));
+            items.AddRange(NatItems(shape.NatGateways, profile.NatBytesPerMonth));
+        }
+
+        return new PatternEstimate(Pattern.FargateModel, ruledOut, items, notes);
+    }
+
+    public PatternEstimate EstimateGpuInference(WorkloadProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var shape = shapes.GpuInference;
+        var ruledOut = new List<string>();
+        var notes = new List<string>();
+        if (!AwsLimits.GpuInstances.TryGetValue(shape.InstanceType, out var instance))
+        {
+            throw new AdvisorInputException($"The advisor knows the G5 sizes ({string.Join(", ", AwsLimits.GpuInstances.Keys)}), not '{shape.InstanceType}'.");
+        }
+
+        if (profile.ModelBytes > instance.GpuMemoryGiB * BytesPerGb)
+        {
+            ruledOut.Add(Invariant($"GPU memory: the model ({Units.FormatSize(profile.ModelBytes)}) does not fit in one A10G's {instance.GpuMemoryGiB} GB."));
+        }
+
+        if (profile.MemoryMiB > shape.ContainerMemoryMiB)
+        {
+            ruledOut.Add(Invariant($"Memory: the model server may use {shape.ContainerMemoryMiB} MiB on a {shape.InstanceType}; the workload needs {profile.MemoryMiB:0} MiB (choose a larger instance)."));
+        }
+
+        if (profile.Vcpus > instance.Vcpus)
+        {
+            ruledOut.Add(Invariant($"vCPU: a {shape.InstanceType} has {instance.Vcpus} vCPUs; one request needs {profile.Vcpus:0.##}."));
+        }
+
+        if (!profile.NeedsGpu)
+        {
+            notes.Add("The workload does not need a GPU: this pattern pays for one anyway.");
+        }
+
+        var items = new List<LineItem>();
+        if (ruledOut.Count == 0)
+        {
+            var perTask = profile.ConcurrencyPerGpu * shape.TargetPercent / 100;
+            var tasksByHour = profile.HourlyConcurrency.Select(concurrency => Math.Max(shape.MinTasks, (int)Math.Ceiling(concurrency / perTask - 1e-9))).ToArray();
+            var instancesByHour = tasksByHour.Select(tasks => Math.Max(shape.MinInstances, (int)Math.Ceiling(tasks / (double)instance.Gpus))).ToArray();
+            if (tasksByHour.Max() > shape.MaxTasks)
+            {
+                notes.Add(Invariant($"The busiest hour needs {tasksByHour.Max()} GPU tasks, more than MaxTasks {shape.MaxTasks} (and MaxInstances {shape.MaxInstances}): raise both."));
+            }
+
+            var instanceHours = instancesByHour.Sum() * DaysPerMonth;
+            var hourKey = PriceKeys.Ec2InstanceHour(shape.InstanceType);
+            items.Add(new LineItem(Invariant($"EC2 {shape.InstanceType} instances"), Invariant($"{instanceHours:N0} instance-hours ({instancesByHour.Min()}–{instancesByHour.Max()} running)"),
+                instanceHours * prices[hourKey], [hourKey]));
+            var volumeGbMonths = instanceHours / WorkloadProfile.HoursPerMonth * shape.RootVolumeGiB;
+            items.Add(new LineItem("EBS gp3 root volumes", Invariant($"{volumeGbMonths:N0} GB-months"), volumeGbMonths * prices[PriceKeys.EbsGp3GbMonth], [PriceKeys.EbsGp3GbMonth]));
+            items.AddRange(LoadBalancerItems(profile));
+            items.AddRange(NatItems(shape.NatGateways, profile.NatBytesPerMonth));
+        }
+
+        return new PatternEstimate(Pattern.GpuInference, ruledOut, items, notes);
+    }
+
+    public PatternEstimate EstimateHybridPipeline(WorkloadProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var shape = shapes.HybridPipeline;
+        var ruledOut = new List<string>();
+        var notes = new List<string>();
+        if (profile.Synchronous)
+        {
+            ruledOut.Add("Synchronous: the pipeline answers by writing results to S3 and DynamoDB, not in the caller's HTTP request.");
+        }
+
+        if (profile.NeedsGpu)
+        {
+            ruledOut.Add("GPU: neither Lambda nor Fargate offers GPUs.");
+        }
+
+        var lightPathFits = LambdaLimits(profile, synchronous: false).Count == 0;
+        var items = new List<LineItem>();
+        var documents = profile.RequestsPerMonth;
+        var heavySize = lightPathFits ? null : FitFargateTask(profile, shape.WorkerCpuUnits, shape.WorkerMemoryMiB, ruledOut, notes, "hybridPipeline:worker");
+        if (ruledOut.Count == 0)
+        {
+            var transitions = documents * (lightPathFits ? PipelineShape.LightPathTransitions : PipelineShape.HeavyPathTransitions);
+            items.Add(StepFunctionsItem(transitions));
+            if (lightPathFits)
+            {
+                notes.Add("Every document fits the light path (Lambda).");
+                var analyzeMemory = LambdaMemoryMb(profile, shape.AnalyzeMemoryMb);
+                items.AddRange(LambdaItems("Lambda steps", documents * 2, PipelineShape.StepDuration.TotalSeconds, shape.StepMemoryMb, shape.Architecture, 0, profile, freeTierShare: 0.5));
+                items.AddRange(LambdaItems("Lambda analysis", documents, profile.MeanDuration.TotalSeconds, analyzeMemory, shape.Architecture, 0, profile, freeTierShare: 0.5));
+            }
+            else if (heavySize is { } task)
+            {
+                notes.Add("Documents exceed what Lambda can finish, so they take the heavy path: one Fargate task per document, billed for at least a minute.");
+                items.AddRange(LambdaItems("Lambda steps", documents * 2, PipelineShape.StepDuration.TotalSeconds, shape.StepMemoryMb, shape.Architecture, 0, profile));
+                var billedSeconds = Math.Max(AwsLimits.FargateMinimumBilled.TotalSeconds, profile.MeanDuration.TotalSeconds);
+                items.AddRange(FargateItems("Fargate worker", documents * billedSeconds / 3600, task.CpuUnits / 1024.0, task.MemoryMiB / 1024.0, shape.WorkerArchitecture,
+                    Invariant($"{documents:N0} tasks × {billedSeconds:0} s")));
+            }
+
+            items.AddRange(NatItems(shape.NatGateways, profile.NatBytesPerMonth));
+            notes.Add("S3, DynamoDB, EventBridge and SQS charges are small at these volumes and not included.");
+        }
+
+        return new PatternEstimate(Pattern.HybridPipeline, ruledOut, items, notes);
+    }
+
+    /// <summary>Requests and duration charges of one function, as on AWS's Lambda pricing page.</summary>
+    public (double RequestsUsd, double DurationUsd, double GbSeconds) LambdaCharges(double requests, double secondsEach, double memoryMb, CpuArchitecture architecture, double freeTierShare = 1)
+    {
+        var gbSeconds = requests * secondsEach * memoryMb / 1024;
+        var billableRequests = includeFreeTier ? Math.Max(0, requests - (prices[PriceKeys.LambdaFreeRequests] * freeTierShare)) : requests;
+        var billableGbSeconds = includeFreeTier ? Math.Max(0, gbSeconds - (prices[PriceKeys.LambdaFreeGbSeconds] * freeTierShare)) : gbSeconds;
+        return (billableRequests / 1e6 * prices[PriceKeys.LambdaRequestsPerMillion], billableGbSeconds * prices[PriceKeys.LambdaGbSecond(architecture)], gbSeconds);
+    }
+
+    /// <summary>vCPU and memory charges of Fargate tasks, as on AWS's Fargate pricing page.</summary>
+    public (double VcpuUsd, double MemoryUsd) FargateCharges(double taskHours, double vcpus, double memoryGb, CpuArchitecture architecture) =>
+        (taskHours * vcpus * prices[PriceKeys.FargateVcpuHour(architecture)], taskHours * memoryGb * prices[PriceKeys.FargateGbHour(architecture)]);
+
+    /// <summary>HTTP API request charges: each request metered per started 512 KB, tiered at 300 million a month.</summary>
+    public (double MeteredRequests, double Usd) HttpApiCharges(double requests, double payloadBytes)
+    {
+        var metered = requests * Math.Max(1, Math.Ceiling(payloadBytes / HttpApiMeteringBytes));
+        var firstTier = Math.Min(metered, 300e6);
+        var usd = (firstTier / 1e6 * prices[PriceKeys.ApiHttpFirst300M]) + (Math.Max(0, metered - 300e6) / 1e6 * prices[PriceKeys.ApiHttpOver300M]);
+        return (metered, usd);
+    }
+
+    public double StepFunctionsCharges(double transitions)
+    {
+        var billable = includeFreeTier ? Math.Max(0, transitions - prices[PriceKeys.StepFunctionsFree]) : transitions;
+        return billable / 1000 * prices[PriceKeys.StepFunctionsPerThousand];
+    }
+
+    /// <summary>
+    /// Load-balancer capacity units an hour: the largest of new connections (25/s), active connections (3,000/min),
+    /// processed bytes (1 GB/h) and rule evaluations (1,000/s, the first 10 rules free; one rule here), per
+    /// Elastic Load Balancing pricing. Each request is counted as a new connection, which overstates browsers'
+    /// keep-alive traffic and fits API clients.
+    /// </summary>
+    public static double LoadBalancerCapacityUnits(double requestsPerSecond, double concurrentRequests, double payloadBytes)
+    {
+        var newConnections = requestsPerSecond / 25;
+        var activeConnections = concurrentRequests / 3000;
+        var processedGb = requestsPerSecond * 3600 * payloadBytes * 2 / BytesPerGb;
+        return Math.Max(newConnections, Math.Max(activeConnections, processedGb));
+    }
+
+    /// <summary>Memory the function must have: the workload's, at least the vCPUs' worth (Lambda scales CPU with memory), at least the stack's.</summary>
+    internal static int LambdaMemoryMb(WorkloadProfile profile, int configuredMb) =>
+        (int)Math.Ceiling(Math.Max(configuredMb, Math.Max(profile.MemoryMiB, profile.Vcpus * AwsLimits.LambdaMbPerVcpu)));
+
+    private static List<string> LambdaLimits(WorkloadProfile profile, bool synchronous)
+    {
+        var ruledOut = new List<string>();
+        if (profile.LongestJob > AwsLimits.LambdaMaxDuration)
+        {
+            ruledOut.Add($"15 minutes: the longest job ({Units.FormatDuration(profile.LongestJob)}) is over Lambda's 900 s timeout.");
+        }
+
+        if (profile.MemoryMiB > AwsLimits.LambdaMaxMemoryMb)
+        {
+            ruledOut.Add(Invariant($"10 GB: the workload needs {profile.MemoryMiB:0} MB; Lambda allows at most {AwsLimits.LambdaMaxMemoryMb} MB."));
+        }
+
+        if (profile.Vcpus > AwsLimits.LambdaMaxVcpus)
+        {
+            ruledOut.Add(Invariant($"6 vCPUs: one request needs {profile.Vcpus:0.##} vCPUs; Lambda gives at most {AwsLimits.LambdaMaxVcpus}."));
+        }
+
+        if (profile.NeedsGpu)
+        {
+            ruledOut.Add("GPU: Lambda offers no GPUs.");
+        }
+
+        if (synchronous && profile.Synchronous && profile.PayloadBytes > AwsLimits.LambdaMaxSynchronousPayloadBytes)
+        {
+            ruledOut.Add($"6 MB: a synchronous invocation carries at most 6 MB each way; the payload is {Units.FormatSize(profile.PayloadBytes)}.");
+        }
+
+        if (profile.ModelBytes > AwsLimits.LambdaMaxImageBytes)
+        {
+            ruledOut.Add($"10 GB image: the model ({Units.FormatSize(profile.ModelBytes)}) does not fit in a Lambda container image.");
+        }
+
+        return ruledOut;
+    }
+
+    private static (int CpuUnits, int MemoryMiB)? FitFargateTask(WorkloadProfile profile, int cpuUnits, int memoryMiB, List<string> ruledOut, List<string> notes, string settingPrefix)
+    {
+        if (profile.Vcpus > AwsLimits.FargateMaxVcpus || profile.MemoryMiB > AwsLimits.FargateMaxMemoryMiB)
+        {
+            ruledOut.Add(Invariant($"16 vCPU/120 GB: a Fargate task has at most 16 vCPUs and 120 GB; one request needs {profile.Vcpus:0.##} vCPUs and {profile.MemoryMiB / 1024:0.##} GB."));
+            return null;
+        }
+
+        if (cpuUnits / 1024.0 >= profile.Vcpus && memoryMiB >= profile.MemoryMiB)
+        {
+            return (cpuUnits, memoryMiB);
+        }
+
+        var fitted = AwsLimits.SmallestFargateSize(Math.Max(profile.Vcpus, cpuUnits / 1024.0), Math.Max(profile.MemoryMiB, memoryMiB))!.Value;
+        notes.Add(Invariant($"Priced with {fitted.CpuUnits} CPU units/{fitted.MemoryMiB} MiB tasks, the smallest Fargate size that fits one request (set {settingPrefix} cpu and memory)."));
+        return fitted;
+    }
+
+    private IEnumerable<LineItem> LambdaItems(string name, double requests, double secondsEach, int memoryMb, CpuArchitecture architecture, int provisionedConcurrency, WorkloadProfile profile, double freeTierShare = 1)
+    {
+        var (requestsUsd, durationUsd, gbSeconds) = LambdaCharges(requests, secondsEach, memoryMb, architecture, freeTierShare);
+        var architectureName = architecture == CpuArchitecture.Arm64 ? "arm64" : "x86_64";
+        yield return new LineItem($"{name} requests", Invariant($"{requests:N0} requests"), requestsUsd, [PriceKeys.LambdaRequestsPerMillion]);
+        if (provisionedConcurrency == 0)
+        {
+            yield return new LineItem($"{name} duration", Invariant($"{gbSeconds:N0} GB-s at {memoryMb} MB {architectureName}"), durationUsd, [PriceKeys.LambdaGbSecond(architecture)]);
+            yield break;
+        }
+
+        // Invocations up to the provisioned concurrency run at the lower provisioned-duration price; the rest on demand.
+        var meanConcurrency = profile.RequestsPerDay / 86_400 * profile.MeanDuration.TotalSeconds;
+        var provisionedShare = Math.Min(1, provisionedConcurrency / Math.Max(meanConcurrency, 1e-9));
+        var configuredGbSeconds = provisionedConcurrency * memoryMb / 1024.0 * WorkloadProfile.HoursPerMonth * 3600;
+        yield return new LineItem($"{name} duration (on demand)", Invariant($"{gbSeconds * (1 - provisionedShare):N0} GB-s"), durationUsd * (1 - provisionedShare), [PriceKeys.LambdaGbSecond(architecture)]);
+        yield return new LineItem($"{name} duration (provisioned)", Invariant($"{gbSeconds * provisionedShare:N0} GB-s"),
+            gbSeconds * provisionedShare * prices[PriceKeys.LambdaProvisionedDuration(architecture)], [PriceKeys.LambdaProvisionedDuration(architecture)]);
+        yield return new LineItem($"{name} provisioned concurrency", Invariant($"{provisionedConcurrency} × {memoryMb} MB all month"),
+            configuredGbSeconds * prices[PriceKeys.LambdaProvisionedConcurrency(architecture)], [PriceKeys.LambdaProvisionedConcurrency(architecture)]);
+    }
+
+    private LineItem HttpApiItem(double requests, double payloadBytes)
+    {
+        var (metered, usd) = HttpApiCharges(requests, payloadBytes);
+        return new LineItem("API Gateway HTTP API", Invariant($"{metered:N0} metered requests"), usd, [PriceKeys.ApiHttpFirst300M, PriceKeys.ApiHttpOver300M]);
+    }
+
+    private LineItem StepFunctionsItem(double transitions) =>
+        new("Step Functions transitions", Invariant($"{transitions:N0} transitions"), StepFunctionsCharges(transitions), [PriceKeys.StepFunctionsPerThousand]);
+
+    private IEnumerable<LineItem> FargateItems(string name, double taskHours, double vcpus, double memoryGb, CpuArchitecture architecture, string description)
+    {
+        var (vcpuUsd, memoryUsd) = FargateCharges(taskHours, vcpus, memoryGb, architecture);
+        var architectureName = architecture == CpuArchitecture.Arm64 ? "ARM" : "x86";
+        yield return new LineItem($"{name} vCPU ({architectureName})", Invariant($"{taskHours * vcpus:N0} vCPU-hours; {description}"), vcpuUsd, [PriceKeys.FargateVcpuHour(architecture)]);
+        yield return new LineItem($"{name} memory ({architectureName})", Invariant($"{taskHours * memoryGb:N0} GB-hours"), memoryUsd, [PriceKeys.FargateGbHour(architecture)]);
+    }
+
+    private IEnumerable<LineItem> LoadBalancerItems(WorkloadProfile profile)
+    {
+        var lcuHours = profile.HourlyRequestsPerSecond.Zip(profile.HourlyConcurrency)
+            .Sum(hour => LoadBalancerCapacityUnits(hour.First, hour.Second, profile.PayloadBytes)) * DaysPerMonth;
+        yield return new LineItem("Load balancer hours", Invariant($"{WorkloadProfile.HoursPerMonth:N0} hours"), WorkloadProfile.HoursPerMonth * prices[PriceKeys.AlbHour], [PriceKeys.AlbHour]);
+        yield return new LineItem("Load balancer LCUs", Invariant($"{lcuHours:N1} LCU-hours"), lcuHours * prices[PriceKeys.AlbLcuHour], [PriceKeys.AlbLcuHour]);
+    }
+
+    private IEnumerable<LineItem> NatItems(int natGateways, double bytesPerMonth)
+    {
+        if (natGateways == 0)
+        {
+            yield break;
+        }
+
+        yield return new LineItem("NAT gateway hours", Invariant($"{natGateways} × {WorkloadProfile.HoursPerMonth:N0} hours"), natGateways * WorkloadProfile.HoursPerMonth * prices[PriceKeys.NatHour], [PriceKeys.NatHour]);
+        yield return new LineItem("NAT gateway data", Invariant($"{bytesPerMonth / BytesPerGb:N1} GB"), bytesPerMonth / BytesPerGb * prices[PriceKeys.NatGb], [PriceKeys.NatGb]);
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
