@@ -51,6 +51,9 @@ public abstract record Behaviour
         return new StreamExceptionBehaviour(exceptionType, afterEvents, message, replyBehaviour);
     }
 
+    /// <summary>A reply composed from the request, e.g. a tool call that answers the tool the request asked for.</summary>
+    public static Behaviour From(Func<RecordedRequest, Reply> compose) => new ReplyBehaviour(compose);
+
     /// <summary>Waits (until the client gives up) before behaving like <paramref name="then"/>.</summary>
     public static Behaviour Delay(TimeSpan delay, Behaviour? then = null) => new DelayBehaviour(delay, then ?? Echo);
 }

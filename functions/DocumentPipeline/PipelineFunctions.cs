@@ -1,0 +1,171 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.AI;
+using ReferenceArchitectures.Documents;
+using ReferenceArchitectures.LambdaRuntime;
+using ReferenceArchitectures.Pipeline;
+
+namespace ReferenceArchitectures.Functions.DocumentPipeline;
+
+/// <summary>
+/// The four Lambda steps of pattern 4, as thin adapters over the document library and the pipeline's storage.
+/// These methods are the functions' entry points: the runtime host calls them in Lambda, the local state-machine
+/// tests call the very same methods.
+/// </summary>
+public sealed class PipelineFunctions(PipelineSettings settings, PipelineAwsClients aws, IChatClient chat, TimeProvider? timeProvider = null)
+{
+    public const string PreprocessHandler = "preprocess";
+    public const string AnalyzeHandler = "analyze";
+    public const string StoreHandler = "store";
+    public const string RecordFailureHandler = "record-failure";
+
+    private readonly DocumentLedger _ledger = new(aws.DynamoDb, settings.TableName, timeProvider);
+    private readonly DocumentObjects _objects = new(aws.S3, settings.OutputBucket);
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    private readonly DocumentProcessor _processor = new(chat, new DocumentAnalyzerOptions
+    {
+        Categories = settings.Categories,
+        ModelId = settings.ModelId,
+    }.Validate());
+
+    /// <summary>Claims the upload, then detects and measures it. A second delivery of the same version is a duplicate.</summary>
+    public async Task<ReadOnlyMemory<byte>> PreprocessAsync(ReadOnlyMemory<byte> payload, LambdaContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = Read(payload, PipelineJsonContext.Default.PreprocessRequest);
+        var document = DocumentReference.Create(request.Bucket, request.Key, request.VersionId);
+        var ct = context.CancellationToken;
+
+        if (!await _ledger.TryClaimAsync(document, ct))
+        {
+            context.Logger.LogInformation($"{document.LedgerKey} was claimed by an earlier delivery; not processing it again.");
+            return Write(Describe(document, DocumentDescriptor.Duplicate, reason: "An earlier delivery of this object version was already processed or is in progress."),
+                PipelineJsonContext.Default.DocumentDescriptor);
+        }
+
+        await using var content = await _objects.OpenAsync(document, settings.MemoryBufferBytes, ct);
+        var inspection = await DocumentInspector.InspectAsync(document.Key, content.ContentType, content.Content, ct);
+        var descriptor = inspection.Accepted
+            ? Describe(document, DocumentDescriptor.Accepted, inspection: inspection)
+            : Describe(document, DocumentDescriptor.Rejected, inspection.RejectionReason, inspection);
+        context.Logger.LogInformation($"{document.LedgerKey}: {descriptor.Status} {descriptor.Type} {descriptor.Bytes} bytes, {descriptor.Pages} pages, ~{descriptor.Characters} characters.");
+        return Write(descriptor, PipelineJsonContext.Default.DocumentDescriptor);
+    }
+
+    /// <summary>The light path: extract, chunk and analyse in this function; the result goes to S3.</summary>
+    public async Task<ReadOnlyMemory<byte>> AnalyzeAsync(ReadOnlyMemory<byte> payload, LambdaContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var descriptor = Read(payload, PipelineJsonContext.Default.DocumentDescriptor);
+        var document = descriptor.Reference;
+        var type = ParseType(descriptor.Type);
+        var ct = context.CancellationToken;
+
+        await using var content = await _objects.OpenAsync(document, settings.MemoryBufferBytes, ct);
+        var processed = await _processor.ProcessAsync(type, content.Content, ProcessingProfile.Light, embeddingsOutput: null, ct);
+        await _objects.WriteResultAsync(document, processed.Analysis, ct);
+        var analysis = processed.Analysis;
+        return Write(new AnalysisSummary(document.ResultKey, analysis.Category, analysis.Entities.Count, analysis.Usage.InputTokens, analysis.Usage.OutputTokens),
+            PipelineJsonContext.Default.AnalysisSummary);
+    }
+
+    /// <summary>Records the outcome in the ledger: the analysis from S3 (either path wrote it), or the rejection.</summary>
+    public async Task<ReadOnlyMemory<byte>> StoreAsync(ReadOnlyMemory<byte> payload, LambdaContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = Read(payload, PipelineJsonContext.Default.StoreRequest);
+        var descriptor = request.Document ?? throw new InvalidPipelineInputException("The Store step needs $.document from Preprocess.");
+        var document = descriptor.Reference;
+        var ct = context.CancellationToken;
+
+        if (descriptor.Status == DocumentDescriptor.Rejected)
+        {
+            await _ledger.RejectAsync(document, descriptor.Reason ?? "rejected", ct);
+            return Write(new StoreOutcome(document.LedgerKey, DocumentLedger.RejectedStatus, null), PipelineJsonContext.Default.StoreOutcome);
+        }
+
+        var analysis = await _objects.ReadResultAsync(document, ct);
+        await _ledger.CompleteAsync(document, analysis, ct);
+        return Write(new StoreOutcome(document.LedgerKey, DocumentLedger.Completed, analysis.Category), PipelineJsonContext.Default.StoreOutcome);
+    }
+
+    /// <summary>The Catch target: marks the document FAILED and sends its input and the cause to the dead-letter queue.</summary>
+    public async Task<ReadOnlyMemory<byte>> RecordFailureAsync(ReadOnlyMemory<byte> payload, LambdaContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = Read(payload, PipelineJsonContext.Default.FailureRequest);
+        var queueUrl = settings.DeadLetterQueueUrl ?? throw new InvalidOperationException("DEAD_LETTER_QUEUE_URL is not set for the record-failure function.");
+        var ct = context.CancellationToken;
+        var error = request.Failure?.Error ?? "Unknown";
+        var cause = request.Failure?.Cause;
+        var document = request.Document?.Reference ?? FromEvent(request.Detail);
+
+        if (document is not null)
+        {
+            await _ledger.RecordFailureAsync(document, error, cause, ct);
+        }
+
+        using var input = JsonDocument.Parse(payload);
+        await new DeadLetterOutbox(aws.Sqs, queueUrl).SendAsync(
+            new DeadLetter(document?.LedgerKey, document?.Bucket, document?.Key, document?.VersionId, error, cause, input.RootElement.Clone(), _time.GetUtcNow()),
+            ct);
+        context.Logger.LogWarning($"{document?.LedgerKey ?? "an unidentified document"} failed with {error}; sent to the dead-letter queue.");
+        return Write(new StoreOutcome(document?.LedgerKey ?? "", DocumentLedger.Failed, null), PipelineJsonContext.Default.StoreOutcome);
+    }
+
+    private static DocumentReference? FromEvent(JsonElement? detail)
+    {
+        if (detail is not { ValueKind: JsonValueKind.Object } d
+            || !d.TryGetProperty("bucket", out var bucket) || !d.TryGetProperty("object", out var obj))
+        {
+            return null;
+        }
+
+        string? Text(JsonElement element, string name) =>
+            element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        var bucketName = Text(bucket, "name");
+        var key = Text(obj, "key");
+        return bucketName is null || key is null ? null : new DocumentReference(bucketName, key, Text(obj, "version-id"));
+    }
+
+    private static DocumentDescriptor Describe(DocumentReference document, string status, string? reason = null, DocumentInspection? inspection = null) => new(
+        document.Bucket,
+        document.Key,
+        document.VersionId,
+        status,
+        reason,
+        inspection?.DocumentType is { } type ? TypeName(type) : null,
+        inspection?.SizeBytes ?? 0,
+        inspection?.Pages ?? 0,
+        inspection?.EstimatedCharacters ?? 0);
+
+    private static string TypeName(DocumentType type) =>
+        JsonSerializer.Serialize(type, DocumentsJsonContext.Default.DocumentType).Trim('"');
+
+    private static DocumentType ParseType(string? name)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize($"\"{name}\"", DocumentsJsonContext.Default.DocumentType);
+        }
+        catch (JsonException)
+        {
+            throw new InvalidPipelineInputException($"'{name}' is not a document type the pipeline handles.");
+        }
+    }
+
+    private static T Read<T>(ReadOnlyMemory<byte> payload, JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(payload.Span, type) ?? throw new InvalidPipelineInputException($"The step's input is empty; expected {typeof(T).Name}.");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidPipelineInputException($"The step's input is not a {typeof(T).Name}: {ex.Message}");
+        }
+    }
+
+    private static ReadOnlyMemory<byte> Write<T>(T value, JsonTypeInfo<T> type) => JsonSerializer.SerializeToUtf8Bytes(value, type);
+}

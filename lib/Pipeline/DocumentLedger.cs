@@ -1,0 +1,177 @@
+using System.Globalization;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using ReferenceArchitectures.Documents;
+
+namespace ReferenceArchitectures.Pipeline;
+
+/// <summary>The ledger says a document's state disagrees with the step that wants to record it.</summary>
+public sealed class LedgerConflictException(string message) : Exception(message);
+
+/// <summary>A ledger item as stored: one per object version.</summary>
+public sealed record LedgerRecord(string LedgerKey, string Status, string? Category, string? Reason, string? Error, long InputTokens, long OutputTokens);
+
+/// <summary>
+/// The DynamoDB table that makes the pipeline idempotent: Preprocess claims an object version with a conditional
+/// put, so a second delivery of the same upload finds the claim and does no second processing; every later write
+/// is conditional on the state it expects, and a completed result is never overwritten.
+/// </summary>
+public sealed class DocumentLedger(IAmazonDynamoDB dynamoDb, string tableName, TimeProvider? timeProvider = null)
+{
+    public const string Processing = "PROCESSING";
+    public const string Completed = "COMPLETED";
+    public const string RejectedStatus = "REJECTED";
+    public const string Failed = "FAILED";
+
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    /// <summary>Claims the document for processing; false when an earlier delivery already did.</summary>
+    public async Task<bool> TryClaimAsync(DocumentReference document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        try
+        {
+            await dynamoDb.PutItemAsync(new PutItemRequest
+            {
+                TableName = tableName,
+                Item = new Dictionary<string, AttributeValue>
+                {
+                    ["pk"] = new() { S = document.LedgerKey },
+                    ["status"] = new() { S = Processing },
+                    ["bucket"] = new() { S = document.Bucket },
+                    ["objectKey"] = new() { S = document.Key },
+                    ["versionId"] = new() { S = document.Version },
+                    ["claimedAt"] = new() { S = Now() },
+                },
+                ConditionExpression = "attribute_not_exists(pk)",
+            }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    public Task CompleteAsync(DocumentReference document, DocumentAnalysis analysis, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(analysis);
+        var entities = analysis.Entities
+            .Select(e => new AttributeValue { M = new Dictionary<string, AttributeValue> { ["name"] = new() { S = e.Name }, ["type"] = new() { S = e.Type } } })
+            .ToList();
+        return FinishAsync(document, Completed, new Dictionary<string, AttributeValue>
+        {
+            ["category"] = new() { S = analysis.Category },
+            ["entities"] = entities.Count == 0 ? new AttributeValue { NULL = true } : new AttributeValue { L = entities },
+            ["summary"] = new() { S = analysis.Summary },
+            ["documentType"] = new() { S = analysis.DocumentType.ToString().ToLowerInvariant() },
+            ["inputTokens"] = Number(analysis.Usage.InputTokens),
+            ["outputTokens"] = Number(analysis.Usage.OutputTokens),
+            ["modelCalls"] = Number(analysis.Usage.ModelCalls),
+            ["model"] = new() { S = analysis.Model },
+            ["resultKey"] = new() { S = document.ResultKey },
+        }, cancellationToken);
+    }
+
+    public Task RejectAsync(DocumentReference document, string reason, CancellationToken cancellationToken) =>
+        FinishAsync(document, RejectedStatus, new Dictionary<string, AttributeValue> { ["reason"] = new() { S = reason } }, cancellationToken);
+
+    /// <summary>Records a failure; creates the item when the failure came before the claim, never touches a completed one.</summary>
+    public async Task RecordFailureAsync(DocumentReference document, string error, string? cause, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        try
+        {
+            await dynamoDb.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = tableName,
+                Key = new Dictionary<string, AttributeValue> { ["pk"] = new() { S = document.LedgerKey } },
+                UpdateExpression = "SET #status = :failed, #error = :error, #cause = :cause, failedAt = :now",
+                ConditionExpression = "attribute_not_exists(pk) OR #status <> :completed",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "status", ["#error"] = "error", ["#cause"] = "cause" },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                {
+                    [":failed"] = new() { S = Failed },
+                    [":completed"] = new() { S = Completed },
+                    [":error"] = new() { S = error },
+                    [":cause"] = new() { S = Truncate(cause ?? "", 4_000) },
+                    [":now"] = new() { S = Now() },
+                },
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // The document completed on an earlier attempt; a late failure report changes nothing.
+        }
+    }
+
+    public async Task<LedgerRecord?> GetAsync(DocumentReference document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var response = await dynamoDb.GetItemAsync(new GetItemRequest
+        {
+            TableName = tableName,
+            Key = new Dictionary<string, AttributeValue> { ["pk"] = new() { S = document.LedgerKey } },
+            ConsistentRead = true,
+        }, cancellationToken).ConfigureAwait(false);
+        return response.Item is { Count: > 0 } item ? ToRecord(item) : null;
+    }
+
+    public static LedgerRecord ToRecord(IReadOnlyDictionary<string, AttributeValue> item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        string? Text(string name) => item.TryGetValue(name, out var value) ? value.S : null;
+        long Count(string name) => item.TryGetValue(name, out var value) && value.N is { } n ? long.Parse(n, CultureInfo.InvariantCulture) : 0;
+        return new LedgerRecord(Text("pk")!, Text("status") ?? "", Text("category"), Text("reason"), Text("error"), Count("inputTokens"), Count("outputTokens"));
+    }
+
+    // Completion is conditional on the claim: a Store step that runs twice (a retry after a lost response) finds
+    // its own earlier write and succeeds without writing again; any other state is a conflict worth failing on.
+    private async Task FinishAsync(DocumentReference document, string status, Dictionary<string, AttributeValue> fields, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var names = new Dictionary<string, string> { ["#status"] = "status" };
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":status"] = new() { S = status },
+            [":processing"] = new() { S = Processing },
+            [":now"] = new() { S = Now() },
+        };
+        var assignments = new List<string> { "#status = :status", "finishedAt = :now" };
+        foreach (var (name, value) in fields)
+        {
+            names["#" + name] = name;
+            values[":" + name] = value;
+            assignments.Add($"#{name} = :{name}");
+        }
+
+        try
+        {
+            await dynamoDb.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = tableName,
+                Key = new Dictionary<string, AttributeValue> { ["pk"] = new() { S = document.LedgerKey } },
+                UpdateExpression = "SET " + string.Join(", ", assignments),
+                ConditionExpression = "#status = :processing",
+                ExpressionAttributeNames = names,
+                ExpressionAttributeValues = values,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            var current = await GetAsync(document, cancellationToken).ConfigureAwait(false);
+            if (current?.Status != status)
+            {
+                throw new LedgerConflictException(
+                    $"Cannot record {document.LedgerKey} as {status}: the ledger holds {current?.Status ?? "nothing"}, not {Processing}.");
+            }
+        }
+    }
+
+    private string Now() => _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+
+    private static AttributeValue Number(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+}

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ReferenceArchitectures.Documents;
+
+namespace ReferenceArchitectures.Pipeline;
+
+/// <summary>The Preprocess step's input, picked from the S3 "Object Created" event by the state machine.</summary>
+public sealed record PreprocessRequest(string? Bucket, string? Key, string? VersionId, long? Size);
+
+/// <summary>What the document is and which way it goes; the state machine keeps it at <c>$.document</c>.</summary>
+/// <param name="Status"><c>accepted</c>, <c>rejected</c> (with <see cref="Reason"/>) or <c>duplicate</c> (an earlier delivery claimed it).</param>
+/// <param name="Pages">PDF pages; 0 for other types, so the Choice state can always compare it.</param>
+/// <param name="Characters">Estimated characters of text, the third routing measure.</param>
+public sealed record DocumentDescriptor(
+    string Bucket,
+    string Key,
+    string? VersionId,
+    string Status,
+    string? Reason,
+    string? Type,
+    long Bytes,
+    int Pages,
+    long Characters)
+{
+    public const string Accepted = "accepted";
+    public const string Rejected = "rejected";
+    public const string Duplicate = "duplicate";
+
+    [JsonIgnore]
+    public DocumentReference Reference => DocumentReference.Create(Bucket, Key, VersionId);
+}
+
+/// <summary>The small part of an analysis that travels in the execution's state; the whole of it is in S3.</summary>
+public sealed record AnalysisSummary(string ResultKey, string Category, int EntityCount, long InputTokens, long OutputTokens);
+
+/// <summary>The Store step's input: the state as it stands after the analysis (light path) or the task (heavy path).</summary>
+public sealed record StoreRequest(DocumentDescriptor? Document);
+
+/// <summary>What the Store step recorded.</summary>
+public sealed record StoreOutcome(string LedgerKey, string Status, string? Category);
+
+/// <summary>
+/// The RecordFailure step's input: the state when the failing step started, and the error Step Functions caught
+/// (<c>{"Error": ..., "Cause": ...}</c> at <c>$.failure</c>).
+/// </summary>
+public sealed record FailureRequest(DocumentDescriptor? Document, JsonElement? Detail, CaughtError? Failure);
+
+public sealed record CaughtError(
+    [property: JsonPropertyName("Error")] string? Error,
+    [property: JsonPropertyName("Cause")] string? Cause);
+
+/// <summary>The message on the dead-letter queue: enough to find the object and replay it.</summary>
+public sealed record DeadLetter(
+    string? LedgerKey,
+    string? Bucket,
+    string? Key,
+    string? VersionId,
+    string Error,
+    string? Cause,
+    JsonElement Input,
+    DateTimeOffset FailedAt);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(PreprocessRequest))]
+[JsonSerializable(typeof(DocumentDescriptor))]
+[JsonSerializable(typeof(AnalysisSummary))]
+[JsonSerializable(typeof(StoreRequest))]
+[JsonSerializable(typeof(StoreOutcome))]
+[JsonSerializable(typeof(FailureRequest))]
+[JsonSerializable(typeof(DeadLetter))]
+[JsonSerializable(typeof(DocumentAnalysis))]
+public sealed partial class PipelineJsonContext : JsonSerializerContext;
