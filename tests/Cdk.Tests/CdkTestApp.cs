@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Amazon.CDK;
 using Amazon.CDK.Assertions;
+using ReferenceArchitectures.Cdk.FargateModel;
+using ReferenceArchitectures.Cdk.GpuInference;
 using ReferenceArchitectures.Cdk.LambdaBedrock;
 
 namespace ReferenceArchitectures.Cdk.Tests;
@@ -53,6 +55,26 @@ public static class CdkTestApp
         return Read(outdir, stack.StackName);
     }
 
+    /// <summary>Synthesizes only pattern 2 with the given props, for tests of one setting.</summary>
+    public static SynthesizedStack SynthesizeFargateModel(FargateModelStackProps props, string? outdir = null)
+    {
+        outdir ??= Directory.CreateTempSubdirectory("cdk-test-").FullName;
+        var app = CreateApp(outdir);
+        var stack = new FargateModelStack(app, ReferenceArchitectureApp.FargateModelStackId, props);
+        app.Synth();
+        return Read(outdir, stack.StackName);
+    }
+
+    /// <summary>Synthesizes only pattern 3 with the given props, for tests of one setting.</summary>
+    public static SynthesizedStack SynthesizeGpuInference(GpuInferenceStackProps props, string? outdir = null)
+    {
+        outdir ??= Directory.CreateTempSubdirectory("cdk-test-").FullName;
+        var app = CreateApp(outdir);
+        var stack = new GpuInferenceStack(app, ReferenceArchitectureApp.GpuInferenceStackId, props);
+        app.Synth();
+        return Read(outdir, stack.StackName);
+    }
+
     private static SynthesizedStack Read(string outdir, string stackName)
     {
         var path = Path.Combine(outdir, stackName + ".template.json");
@@ -99,6 +121,10 @@ public sealed class SynthesizedAppFixture : IDisposable
     public IReadOnlyDictionary<string, SynthesizedStack> Stacks { get; }
 
     public SynthesizedStack LambdaBedrock => Stacks[ReferenceArchitectureApp.LambdaBedrockStackId];
+
+    public SynthesizedStack FargateModel => Stacks[ReferenceArchitectureApp.FargateModelStackId];
+
+    public SynthesizedStack GpuInference => Stacks[ReferenceArchitectureApp.GpuInferenceStackId];
 
     public void Dispose() => outdir.Delete(recursive: true);
 }

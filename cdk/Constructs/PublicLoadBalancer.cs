@@ -1,0 +1,191 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.ECS;
+using Amazon.CDK.AWS.ElasticLoadBalancingV2;
+using Amazon.CDK.AWS.S3;
+using Constructs;
+using ElbProtocol = Amazon.CDK.AWS.ElasticLoadBalancingV2.Protocol;
+
+namespace ReferenceArchitectures.Cdk.Constructs;
+
+/// <param name="Vpc">The VPC; the load balancer goes into its public subnets.</param>
+/// <param name="CertificateArn">An ACM certificate for an HTTPS listener; null serves plain HTTP, which is only for trials.</param>
+/// <param name="DeregistrationDelay">How long a target that is leaving keeps serving the requests it already has.</param>
+/// <param name="AccessLogExpiration">After how long access-log objects are deleted.</param>
+/// <param name="AccessLogRemovalPolicy">What <c>cdk destroy</c> does with the access-log bucket.</param>
+public sealed record PublicLoadBalancerOptions(
+    IVpc Vpc,
+    string? CertificateArn,
+    Duration DeregistrationDelay,
+    Duration AccessLogExpiration,
+    RemovalPolicy AccessLogRemovalPolicy);
+
+/// <summary>Where the load balancer sends requests and how it decides a target is healthy.</summary>
+/// <param name="ContainerName">The container that listens.</param>
+/// <param name="ContainerPort">The port it listens on.</param>
+/// <param name="HealthCheckPath">A cheap path that answers 200 only when the target can serve requests.</param>
+public sealed record LoadBalancedContainer(string ContainerName, int ContainerPort, string HealthCheckPath);
+
+/// <summary>
+/// An internet-facing Application Load Balancer with one listener (HTTPS with a certificate, HTTP without),
+/// access logs in an encrypted, SSL-only bucket, and a target group per service. Shared by the container patterns.
+/// </summary>
+public sealed class PublicLoadBalancer : Construct
+{
+    /// <summary>The logical-id path of the access-log bucket; stateful, so it must never change.</summary>
+    public const string AccessLogBucketId = "AccessLogs";
+
+    private const string PublicIngressReason =
+        "This is the public entry point of the service: the load balancer's security group must accept its listener port from any address. Tasks accept traffic only from this security group.";
+
+    private const string AccessLogBucketLoggingReason =
+        "This bucket only receives the load balancer's access logs; logging its own writes into another bucket would add a second log of the same requests.";
+
+    public PublicLoadBalancer(Construct scope, string id, PublicLoadBalancerOptions options)
+        : base(scope, id)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        AccessLogBucket = new Bucket(this, AccessLogBucketId, new BucketProps
+        {
+            // ALB access logs can only be written to buckets encrypted with S3-managed keys
+            // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).
+            Encryption = BucketEncryption.S3_MANAGED,
+            EnforceSSL = true,
+            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+            ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            Versioned = false,
+            LifecycleRules = [new LifecycleRule { Expiration = options.AccessLogExpiration, AbortIncompleteMultipartUploadAfter = Duration.Days(1) }],
+            RemovalPolicy = options.AccessLogRemovalPolicy,
+            // Destroy means the bucket must be emptied first, or the stack deletion fails on it.
+            AutoDeleteObjects = options.AccessLogRemovalPolicy == RemovalPolicy.DESTROY,
+        });
+        NagAcknowledgements.Acknowledge(AccessLogBucket, "AwsSolutions-S1", AccessLogBucketLoggingReason);
+
+        LoadBalancer = new ApplicationLoadBalancer(this, "LoadBalancer", new ApplicationLoadBalancerProps
+        {
+            Vpc = options.Vpc,
+            InternetFacing = true,
+            VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PUBLIC },
+            DropInvalidHeaderFields = true,
+            // Teardown must complete; the load balancer holds no state.
+            DeletionProtection = false,
+        });
+        EnableAccessLogs();
+
+        if (options.CertificateArn is { } certificateArn)
+        {
+            Listener = LoadBalancer.AddListener("Https", new BaseApplicationListenerProps
+            {
+                Port = 443,
+                Protocol = ApplicationProtocol.HTTPS,
+                Certificates = [ListenerCertificate.FromArn(certificateArn)],
+                SslPolicy = SslPolicy.RECOMMENDED_TLS,
+                Open = true,
+            });
+            LoadBalancer.AddRedirect(new ApplicationLoadBalancerRedirectConfig { SourcePort = 80, TargetPort = 443 });
+        }
+        else
+        {
+            Listener = LoadBalancer.AddListener("Http", new BaseApplicationListenerProps
+            {
+                Port = 80,
+                Protocol = ApplicationProtocol.HTTP,
+                Open = true,
+            });
+        }
+
+        foreach (var securityGroup in LoadBalancer.Connections.SecurityGroups)
+        {
+            NagAcknowledgements.Acknowledge(securityGroup, "AwsSolutions-EC23", PublicIngressReason);
+        }
+
+        DeregistrationDelay = options.DeregistrationDelay;
+        Url = (options.CertificateArn is null ? "http://" : "https://") + LoadBalancer.LoadBalancerDnsName;
+    }
+
+    public ApplicationLoadBalancer LoadBalancer { get; }
+
+    public ApplicationListener Listener { get; }
+
+    public IBucket AccessLogBucket { get; }
+
+    /// <summary>The base URL clients call (scheme and the load balancer's DNS name).</summary>
+    public string Url { get; }
+
+    private Duration DeregistrationDelay { get; }
+
+    private void EnableAccessLogs()
+    {
+        var stack = Stack.Of(this);
+        if (!Token.IsUnresolved(stack.Region))
+        {
+            // The Region is known (the CLI sets it when deploying): the CDK grants the Region's log-delivery principal.
+            LoadBalancer.LogAccessLogs(AccessLogBucket);
+            return;
+        }
+
+        // An environment-agnostic synth (tests, CI) cannot name the Region's Elastic Load Balancing account, so the
+        // template picks it per Region from CDK's own table; Regions opened since August 2022 deliver through the
+        // log-delivery service principal instead
+        // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).
+        var accounts = new CfnMapping(this, "LogDeliveryAccounts", new CfnMappingProps
+        {
+            Mapping = Amazon.CDK.RegionInfo.RegionInfo.RegionMap(Amazon.CDK.RegionInfo.FactName.ELBV2_ACCOUNT)
+                .ToDictionary(entry => entry.Key, entry => (IDictionary<string, object>)new Dictionary<string, object> { ["Account"] = entry.Value }),
+        });
+        var logObjects = AccessLogBucket.ArnForObjects($"AWSLogs/{stack.Account}/*");
+        AccessLogBucket.AddToResourcePolicy(new Amazon.CDK.AWS.IAM.PolicyStatement(new Amazon.CDK.AWS.IAM.PolicyStatementProps
+        {
+            Sid = "RegionalLoadBalancingAccountWritesAccessLogs",
+            Actions = ["s3:PutObject"],
+            Principals = [new Amazon.CDK.AWS.IAM.ArnPrincipal($"arn:{stack.Partition}:iam::{accounts.FindInMap(stack.Region, "Account")}:root")],
+            Resources = [logObjects],
+        }));
+        AccessLogBucket.AddToResourcePolicy(new Amazon.CDK.AWS.IAM.PolicyStatement(new Amazon.CDK.AWS.IAM.PolicyStatementProps
+        {
+            Sid = "LogDeliveryServiceWritesAccessLogs",
+            Actions = ["s3:PutObject"],
+            Principals = [new Amazon.CDK.AWS.IAM.ServicePrincipal("logdelivery.elasticloadbalancing.amazonaws.com")],
+            Resources = [logObjects],
+        }));
+        LoadBalancer.SetAttribute("access_logs.s3.enabled", "true");
+        LoadBalancer.SetAttribute("access_logs.s3.bucket", AccessLogBucket.BucketName);
+
+        // The load balancer checks that it may write when logging is switched on, so the policy must exist first.
+        LoadBalancer.Node.AddDependency(AccessLogBucket);
+    }
+
+    /// <summary>
+    /// Sends the listener's requests to <paramref name="service"/>. The service's security group then accepts
+    /// the container port from the load balancer's security group only.
+    /// </summary>
+    public ApplicationTargetGroup AddService(string id, BaseService service, LoadBalancedContainer container, Duration healthCheckInterval)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(container);
+        return Listener.AddTargets(id, new AddApplicationTargetsProps
+        {
+            Port = container.ContainerPort,
+            Protocol = ApplicationProtocol.HTTP,
+            Targets =
+            [
+                service.LoadBalancerTarget(new LoadBalancerTargetOptions
+                {
+                    ContainerName = container.ContainerName,
+                    ContainerPort = container.ContainerPort,
+                }),
+            ],
+            DeregistrationDelay = DeregistrationDelay,
+            HealthCheck = new Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck
+            {
+                Path = container.HealthCheckPath,
+                Protocol = ElbProtocol.HTTP,
+                HealthyHttpCodes = "200",
+                Interval = healthCheckInterval,
+                Timeout = Duration.Seconds(5),
+                HealthyThresholdCount = 2,
+                UnhealthyThresholdCount = 3,
+            },
+        });
+    }
+}

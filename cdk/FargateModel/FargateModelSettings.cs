@@ -1,0 +1,67 @@
+using Amazon.CDK;
+using Constructs;
+using ReferenceArchitectures.Cdk.Configuration;
+using ReferenceArchitectures.Cdk.Constructs;
+
+namespace ReferenceArchitectures.Cdk.FargateModel;
+
+/// <summary>Maps the <c>fargateModel:*</c> context settings to <see cref="FargateModelStackProps"/>.</summary>
+public static class FargateModelSettings
+{
+    public const string Prefix = "fargateModel:";
+
+    private static readonly IReadOnlyDictionary<string, TaskArchitecture> Architectures =
+        new Dictionary<string, TaskArchitecture>(StringComparer.Ordinal) { ["arm64"] = TaskArchitecture.Arm64, ["x86_64"] = TaskArchitecture.X64 };
+
+    private static readonly IReadOnlyDictionary<string, PrivateEgress> Egresses =
+        new Dictionary<string, PrivateEgress>(StringComparer.Ordinal) { ["nat"] = PrivateEgress.NatGateways, ["endpoints"] = PrivateEgress.VpcEndpoints };
+
+    /// <summary>Reads the settings once; a value that cannot be used throws <see cref="ContextSettingException"/> naming its key.</summary>
+    public static FargateModelStackProps FromContext(Node node, IEnvironment? environment)
+    {
+        var context = new ContextReader(node, Prefix);
+        var defaults = new FargateModelStackProps();
+        var props = new FargateModelStackProps
+        {
+            Env = environment,
+            Description = "AI reference architecture 2: an ASP.NET Core model server (all-MiniLM-L6-v2 on ONNX Runtime) on Fargate behind an Application Load Balancer.",
+            Architecture = context.GetChoice("architecture", Architectures) ?? defaults.Architecture,
+            CpuUnits = context.GetInt("cpu", 256, 16384) ?? defaults.CpuUnits,
+            MemoryMiB = context.GetInt("memoryMiB", 512, 122880) ?? defaults.MemoryMiB,
+            MinTasks = context.GetInt("minTasks", 0, 1000) ?? defaults.MinTasks,
+            MaxTasks = context.GetInt("maxTasks", 1, 1000) ?? defaults.MaxTasks,
+            CpuTargetPercent = context.GetInt("cpuTargetPercent", 10, 95) ?? defaults.CpuTargetPercent,
+            RequestsPerTarget = context.GetInt("requestsPerTarget", 1, 1_000_000) ?? defaults.RequestsPerTarget,
+            Egress = context.GetChoice("egress", Egresses) ?? defaults.Egress,
+            NatGateways = context.GetInt("natGateways", 1, ServiceNetwork.AvailabilityZones) ?? defaults.NatGateways,
+            CertificateArn = context.GetString("certificateArn"),
+            HealthCheckGracePeriodSeconds = context.GetInt("healthCheckGracePeriodSeconds", 0, 7200) ?? defaults.HealthCheckGracePeriodSeconds,
+            DeregistrationDelaySeconds = context.GetInt("deregistrationDelaySeconds", 0, 3600) ?? defaults.DeregistrationDelaySeconds,
+            P99ResponseTimeAlarmSeconds = context.GetDouble("p99ResponseTimeAlarmSeconds", 0, 3600) ?? defaults.P99ResponseTimeAlarmSeconds,
+            LogRetention = context.GetChoice("logRetentionDays", LogRetentionChoices.ByDays) ?? defaults.LogRetention,
+            LogRemovalPolicy = context.GetChoice("logRemovalPolicy", LogRetentionChoices.RemovalPolicies) ?? defaults.LogRemovalPolicy,
+            AccessLogExpirationDays = context.GetInt("accessLogExpirationDays", 1, 3650) ?? defaults.AccessLogExpirationDays,
+            AccessLogRemovalPolicy = context.GetChoice("accessLogRemovalPolicy", LogRetentionChoices.RemovalPolicies) ?? defaults.AccessLogRemovalPolicy,
+            AlarmEmail = context.GetString("alarmEmail"),
+        };
+
+        try
+        {
+            props.Validate();
+        }
+        catch (ArgumentException error)
+        {
+            throw new ContextSettingException(context.Key(SettingName(error.ParamName)), error.Message);
+        }
+
+        return props;
+    }
+
+    private static string SettingName(string? propertyName) => propertyName switch
+    {
+        nameof(FargateModelStackProps.CpuUnits) => "cpu",
+        nameof(FargateModelStackProps.MemoryMiB) => "memoryMiB",
+        null => "*",
+        _ => char.ToLowerInvariant(propertyName[0]) + propertyName[1..],
+    };
+}

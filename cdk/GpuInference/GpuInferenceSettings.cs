@@ -1,0 +1,78 @@
+using Amazon.CDK;
+using Constructs;
+using ReferenceArchitectures.Cdk.Configuration;
+using ReferenceArchitectures.Cdk.Constructs;
+
+namespace ReferenceArchitectures.Cdk.GpuInference;
+
+/// <summary>Maps the <c>gpuInference:*</c> context settings to <see cref="GpuInferenceStackProps"/>.</summary>
+public static class GpuInferenceSettings
+{
+    public const string Prefix = "gpuInference:";
+
+    private static readonly IReadOnlyDictionary<string, PrivateEgress> Egresses =
+        new Dictionary<string, PrivateEgress>(StringComparer.Ordinal) { ["nat"] = PrivateEgress.NatGateways, ["endpoints"] = PrivateEgress.VpcEndpoints };
+
+    private static readonly IReadOnlyDictionary<string, GpuAmiSelection> AmiSelections =
+        new Dictionary<string, GpuAmiSelection>(StringComparer.Ordinal) { ["latest"] = GpuAmiSelection.LatestAtDeploy, ["cached"] = GpuAmiSelection.CachedInContext };
+
+    private static readonly IReadOnlyDictionary<string, bool> Booleans =
+        new Dictionary<string, bool>(StringComparer.Ordinal) { ["true"] = true, ["false"] = false };
+
+    /// <summary>Reads the settings once; a value that cannot be used throws <see cref="ContextSettingException"/> naming its key.</summary>
+    public static GpuInferenceStackProps FromContext(Node node, IEnvironment? environment)
+    {
+        var context = new ContextReader(node, Prefix);
+        var defaults = new GpuInferenceStackProps();
+        var props = new GpuInferenceStackProps
+        {
+            Env = environment,
+            Description = "AI reference architecture 3: the model server built for CUDA on g5 GPU instances (ECS on EC2) behind an Application Load Balancer.",
+            InstanceType = context.GetString("instanceType") ?? defaults.InstanceType,
+            MinInstances = context.GetInt("minInstances", 0, 100) ?? defaults.MinInstances,
+            MaxInstances = context.GetInt("maxInstances", 1, 100) ?? defaults.MaxInstances,
+            DesiredInstances = context.GetInt("desiredInstances", 0, 100),
+            AmiSelection = context.GetChoice("amiSelection", AmiSelections) ?? defaults.AmiSelection,
+            AmiId = context.GetString("amiId"),
+            RootVolumeGiB = context.GetInt("rootVolumeGiB", 30, 16384) ?? defaults.RootVolumeGiB,
+            ContainerCpuUnits = context.GetInt("containerCpu", 128, 192 * 1024) ?? defaults.ContainerCpuUnits,
+            ContainerMemoryMiB = context.GetInt("containerMemoryMiB", 512, 2048 * 1024) ?? defaults.ContainerMemoryMiB,
+            MinTasks = context.GetInt("minTasks", 0, 1000) ?? defaults.MinTasks,
+            MaxTasks = context.GetInt("maxTasks", 1, 1000) ?? defaults.MaxTasks,
+            CpuTargetPercent = context.GetInt("cpuTargetPercent", 10, 95) ?? defaults.CpuTargetPercent,
+            RequestsPerTarget = context.GetInt("requestsPerTarget", 1, 1_000_000) ?? defaults.RequestsPerTarget,
+            HealthCheckGracePeriodSeconds = context.GetInt("healthCheckGracePeriodSeconds", 0, 7200) ?? defaults.HealthCheckGracePeriodSeconds,
+            DeregistrationDelaySeconds = context.GetInt("deregistrationDelaySeconds", 0, 3600) ?? defaults.DeregistrationDelaySeconds,
+            P99ResponseTimeAlarmSeconds = context.GetDouble("p99ResponseTimeAlarmSeconds", 0, 3600) ?? defaults.P99ResponseTimeAlarmSeconds,
+            ModelS3Uri = context.GetString("modelS3Uri"),
+            AllowCpuFallback = context.GetChoice("allowCpuFallback", Booleans) ?? defaults.AllowCpuFallback,
+            Egress = context.GetChoice("egress", Egresses) ?? defaults.Egress,
+            NatGateways = context.GetInt("natGateways", 1, ServiceNetwork.AvailabilityZones) ?? defaults.NatGateways,
+            CertificateArn = context.GetString("certificateArn"),
+            LogRetention = context.GetChoice("logRetentionDays", LogRetentionChoices.ByDays) ?? defaults.LogRetention,
+            LogRemovalPolicy = context.GetChoice("logRemovalPolicy", LogRetentionChoices.RemovalPolicies) ?? defaults.LogRemovalPolicy,
+            AccessLogExpirationDays = context.GetInt("accessLogExpirationDays", 1, 3650) ?? defaults.AccessLogExpirationDays,
+            AccessLogRemovalPolicy = context.GetChoice("accessLogRemovalPolicy", LogRetentionChoices.RemovalPolicies) ?? defaults.AccessLogRemovalPolicy,
+            AlarmEmail = context.GetString("alarmEmail"),
+        };
+
+        try
+        {
+            props.Validate();
+        }
+        catch (ArgumentException error)
+        {
+            throw new ContextSettingException(context.Key(SettingName(error.ParamName)), error.Message);
+        }
+
+        return props;
+    }
+
+    private static string SettingName(string? propertyName) => propertyName switch
+    {
+        nameof(GpuInferenceStackProps.ContainerCpuUnits) => "containerCpu",
+        nameof(GpuInferenceStackProps.AmiId) => "amiId",
+        null => "*",
+        _ => char.ToLowerInvariant(propertyName[0]) + propertyName[1..],
+    };
+}
