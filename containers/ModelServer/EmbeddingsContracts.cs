@@ -75,7 +75,9 @@ public sealed record SimilarityResponse(
 
 public sealed record SimilarityScore(int Index, float Score);
 
-public sealed record HealthStatus(string Status, string? Model = null);
+/// <summary>A health answer; when ready, the model and where it runs (<c>cpu</c> or <c>cuda</c>), so that a GPU
+/// task that fell back to the CPU is visible from outside.</summary>
+public sealed record HealthStatus(string Status, string? Model = null, string? ExecutionProvider = null);
 
 /// <summary>A field the contract cannot accept; its message goes to the client as is.</summary>
 public sealed class RequestContractException(string message) : JsonException(message);

@@ -14,7 +14,7 @@ public static class HealthApi
         // The model is loaded and has run once: the load balancer may send traffic.
         app.MapGet("/health/ready", Results<Ok<HealthStatus>, ProblemHttpResult> (HttpContext context, EmbeddingModelHost model, IOptions<ModelServerOptions> options) =>
             model.IsReady
-                ? TypedResults.Ok(new HealthStatus("ready", model.Engine.ModelName))
+                ? TypedResults.Ok(new HealthStatus("ready", model.Engine.ModelName, model.Engine.ExecutionProvider.ToString().ToLowerInvariant()))
                 : Problems.Unavailable(context, options.Value.RetryAfterSeconds, "The model is loading."));
         return app;
     }

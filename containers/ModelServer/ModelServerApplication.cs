@@ -1,4 +1,6 @@
+using Amazon.S3;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
@@ -14,6 +16,10 @@ public static class ModelServerApplication
 
         builder.Services.AddOptions<ModelServerOptions>().BindConfiguration(ModelServerOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ModelServerOptions>, ModelServerOptionsValidator>();
+        builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
+        // Tests put their own client (pointed at a local endpoint) in first; otherwise it is built on first use.
+        builder.Services.TryAddSingleton<IAmazonS3>(services => new AmazonS3Client(S3ClientSettings.CreateConfig(services.GetRequiredService<IConfiguration>())));
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ModelServerOptions>>(
             (kestrel, server) => kestrel.Limits.MaxRequestBodySize = server.Value.MaxRequestBodyBytes);
         builder.Services.ConfigureHttpJsonOptions(json =>

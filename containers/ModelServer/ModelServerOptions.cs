@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Options;
-using ReferenceArchitectures.Embeddings;
 
 namespace ReferenceArchitectures.ModelServer;
 
 /// <summary>Request limits and batching, bound from the <c>ModelServer</c> configuration section (environment:
-/// <c>ModelServer__MaxBatchSize=32</c>). Validated at start: a bad value stops the process naming the setting.</summary>
+/// <c>ModelServer__MaxBatchSize=32</c>). Validated at start: a bad value stops the process naming the setting.
+/// Which model runs, and where, is <see cref="ModelOptions"/>.</summary>
 public sealed class ModelServerOptions
 {
     public const string Section = "ModelServer";
@@ -33,24 +33,6 @@ public sealed class ModelServerOptions
 
     /// <summary>Threads one inference uses; default every processor the container has.</summary>
     public int IntraOpThreads { get; set; } = Environment.ProcessorCount;
-
-    /// <summary>Where the model runs.</summary>
-    public ExecutionProvider ExecutionProvider { get; set; } = ExecutionProvider.Cpu;
-
-    /// <summary>A model file to serve instead of the built-in all-MiniLM-L6-v2; set with <see cref="VocabularyPath"/>.</summary>
-    public string? ModelPath { get; set; }
-
-    /// <summary>The BERT vocab.txt that goes with <see cref="ModelPath"/>.</summary>
-    public string? VocabularyPath { get; set; }
-
-    /// <summary>Name reported for a model from <see cref="ModelPath"/>.</summary>
-    public string? ModelName { get; set; }
-
-    public EmbeddingEngineOptions ToEngineOptions() => new() { IntraOpThreads = IntraOpThreads, ExecutionProvider = ExecutionProvider };
-
-    public EmbeddingModelSource ToModelSource() => ModelPath is null
-        ? EmbeddingModelSource.AllMiniLmL6V2
-        : EmbeddingModelSource.FromFiles(ModelName ?? Path.GetFileNameWithoutExtension(ModelPath), ModelPath, VocabularyPath!);
 }
 
 /// <summary>Checks every setting; the host runs it at start (ValidateOnStart).</summary>
@@ -77,8 +59,6 @@ public sealed class ModelServerOptionsValidator : IValidateOptions<ModelServerOp
             $"({options.QueueCapacity}) must be at least MaxInputsPerRequest ({options.MaxInputsPerRequest}), or a largest allowed request could never be queued.");
         Require(options.RetryAfterSeconds is >= 1 and <= 3600, nameof(options.RetryAfterSeconds), $"must be 1–3600, not {options.RetryAfterSeconds}.");
         Require(options.IntraOpThreads is >= 1 and <= 256, nameof(options.IntraOpThreads), $"must be 1–256, not {options.IntraOpThreads}.");
-        Require(Enum.IsDefined(options.ExecutionProvider), nameof(options.ExecutionProvider), $"must be one of {string.Join(", ", Enum.GetNames<ExecutionProvider>())}.");
-        Require((options.ModelPath is null) == (options.VocabularyPath is null), nameof(options.VocabularyPath), "and ModelPath must be set together or not at all.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -12,7 +12,8 @@ public sealed record TextEmbedding(float[] Vector, int TokenCount, bool Truncate
 
 /// <summary>
 /// A sentence-embedding model in one ONNX Runtime session: WordPiece tokenization, the transformer, attention-mask
-/// mean pooling and L2 normalisation, as sentence-transformers does it for all-MiniLM-L6-v2. Thread-safe: ONNX
+/// mean pooling (or the <c>[CLS]</c> vector, for bge models) and L2 normalisation, as sentence-transformers does it for
+/// all-MiniLM-L6-v2. The model runs on the CPU or, with the CUDA build of ONNX Runtime, on an NVIDIA GPU. Thread-safe: ONNX
 /// Runtime allows concurrent <c>Run</c> calls on one session. Batching across callers is the caller's business.
 /// </summary>
 public sealed class EmbeddingEngine : IDisposable
@@ -21,6 +22,9 @@ public sealed class EmbeddingEngine : IDisposable
     private const string AttentionMaskName = "attention_mask";
     private const string TokenTypeIdsName = "token_type_ids";
     private const string HiddenStateName = "last_hidden_state";
+
+    /// <summary>ONNX Runtime's name for its CUDA provider, as <c>OrtEnv.GetAvailableProviders</c> lists it.</summary>
+    private const string CudaProviderName = "CUDAExecutionProvider";
 
     private readonly InferenceSession _session;
     private readonly WordPieceTokenizer _tokenizer;
@@ -35,6 +39,8 @@ public sealed class EmbeddingEngine : IDisposable
         ModelName = modelName;
         MaxTokens = options.MaxTokens;
         IntraOpThreads = options.IntraOpThreads;
+        ExecutionProvider = options.ExecutionProvider;
+        Pooling = options.Pooling;
 
         var inputs = session.InputMetadata;
         foreach (var required in (string[])[InputIdsName, AttentionMaskName])
@@ -69,10 +75,17 @@ public sealed class EmbeddingEngine : IDisposable
     /// <summary>Threads one inference uses.</summary>
     public int IntraOpThreads { get; }
 
+    /// <summary>Where the model runs.</summary>
+    public ExecutionProvider ExecutionProvider { get; }
+
+    /// <summary>How token vectors are pooled.</summary>
+    public Pooling Pooling { get; }
+
     /// <summary>Loads the model into a new ONNX Runtime session.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
-    /// <exception cref="InvalidDataException">The model or vocabulary is not a BERT-style sentence encoder.</exception>
-    /// <exception cref="OnnxRuntimeException">ONNX Runtime cannot load the model or the execution provider.</exception>
+    /// <exception cref="InvalidDataException">The model or vocabulary is not a BERT-style sentence encoder, or ONNX
+    /// Runtime cannot load the model.</exception>
+    /// <exception cref="ExecutionProviderUnavailableException">The execution provider cannot run here.</exception>
     public static async Task<EmbeddingEngine> CreateAsync(EmbeddingModelSource source, EmbeddingEngineOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -94,13 +107,14 @@ public sealed class EmbeddingEngine : IDisposable
         {
             case ExecutionProvider.Cpu:
                 break; // ONNX Runtime always has its CPU provider.
+            case ExecutionProvider.Cuda:
+                AppendCudaProvider(sessionOptions, options.CudaDeviceId);
+                break;
             default:
                 throw new ArgumentException($"Execution provider {options.ExecutionProvider} is not supported.", nameof(options));
         }
 
-        var session = artifacts.ModelPath is { } path
-            ? new InferenceSession(path, sessionOptions)
-            : new InferenceSession(artifacts.ModelBytes ?? throw new InvalidDataException("The model source returned neither a path nor bytes."), sessionOptions);
+        var session = OpenSession(artifacts, sessionOptions, options);
         try
         {
             return new EmbeddingEngine(session, tokenizer, artifacts.ModelName, options);
@@ -109,6 +123,48 @@ public sealed class EmbeddingEngine : IDisposable
         {
             session.Dispose();
             throw;
+        }
+    }
+
+    private static void AppendCudaProvider(SessionOptions sessionOptions, int deviceId)
+    {
+        // The CPU build of ONNX Runtime does not list the CUDA provider at all; the CUDA build always lists it, and
+        // finds out whether CUDA, cuDNN and a GPU are really there only when the provider is appended.
+        if (!OrtEnv.Instance().GetAvailableProviders().Contains(CudaProviderName, StringComparer.Ordinal))
+        {
+            throw new ExecutionProviderUnavailableException(ExecutionProvider.Cuda,
+                "CUDA was requested, but this build has no CUDA execution provider: it uses the CPU build of ONNX Runtime. Build with -p:OnnxRuntimeFlavor=Cuda (containers/ModelServer/Dockerfile.gpu does).");
+        }
+
+        try
+        {
+            sessionOptions.AppendExecutionProvider_CUDA(deviceId);
+        }
+        catch (OnnxRuntimeException error)
+        {
+            throw new ExecutionProviderUnavailableException(ExecutionProvider.Cuda,
+                $"CUDA was requested, but no GPU is usable: ONNX Runtime could not load its CUDA execution provider, which needs an NVIDIA GPU, its driver, and the CUDA 13 and cuDNN 9 libraries. ONNX Runtime says: {error.Message.TrimEnd('.')}.", error);
+        }
+    }
+
+    private static InferenceSession OpenSession(EmbeddingModelArtifacts artifacts, SessionOptions sessionOptions, EmbeddingEngineOptions options)
+    {
+        var where = artifacts.ModelPath is { } modelPath ? $" ({modelPath})" : "";
+        try
+        {
+            return artifacts.ModelPath is { } path
+                ? new InferenceSession(path, sessionOptions)
+                : new InferenceSession(artifacts.ModelBytes ?? throw new InvalidDataException("The model source returned neither a path nor bytes."), sessionOptions);
+        }
+        catch (OnnxRuntimeException error) when (options.ExecutionProvider == ExecutionProvider.Cuda && error.Message.Contains("CUDA", StringComparison.OrdinalIgnoreCase))
+        {
+            // With the provider's libraries present but no device (or a driver too old), the failure surfaces here.
+            throw new ExecutionProviderUnavailableException(ExecutionProvider.Cuda,
+                $"CUDA was requested, but no GPU is usable: ONNX Runtime could not start a session on CUDA device {options.CudaDeviceId}. ONNX Runtime says: {error.Message.TrimEnd('.')}.", error);
+        }
+        catch (OnnxRuntimeException error)
+        {
+            throw new InvalidDataException($"ONNX Runtime cannot load the model {artifacts.ModelName}{where}; the file is damaged or not an ONNX model. ONNX Runtime says: {error.Message.TrimEnd('.')}.", error);
         }
     }
 
@@ -187,13 +243,21 @@ public sealed class EmbeddingEngine : IDisposable
         {
             var length = batch[row].Length;
             var vector = new float[Dimensions];
-            // Mean pooling over the positions the attention mask marks as real: tokens 0..length-1 of this row.
-            for (var t = 0; t < length; t++)
+            if (Pooling == Pooling.Cls)
             {
-                TensorPrimitives.Add(vector, hidden.Slice(((row * tokens) + t) * Dimensions, Dimensions), vector);
+                hidden.Slice(row * tokens * Dimensions, Dimensions).CopyTo(vector);
+            }
+            else
+            {
+                // Mean pooling over the positions the attention mask marks as real: tokens 0..length-1 of this row.
+                for (var t = 0; t < length; t++)
+                {
+                    TensorPrimitives.Add(vector, hidden.Slice(((row * tokens) + t) * Dimensions, Dimensions), vector);
+                }
+
+                TensorPrimitives.Divide(vector, length, vector);
             }
 
-            TensorPrimitives.Divide(vector, length, vector);
             var norm = TensorPrimitives.Norm(vector);
             // sentence-transformers' Normalize layer divides by max(norm, 1e-12).
             TensorPrimitives.Divide(vector, MathF.Max(norm, 1e-12f), vector);

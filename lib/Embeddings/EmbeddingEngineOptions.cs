@@ -5,6 +5,20 @@ public enum ExecutionProvider
 {
     /// <summary>ONNX Runtime's default CPU provider.</summary>
     Cpu,
+
+    /// <summary>NVIDIA GPUs through ONNX Runtime's CUDA provider. Needs the CUDA build of ONNX Runtime
+    /// (<c>-p:OnnxRuntimeFlavor=Cuda</c>) and, at run time, CUDA 13 and cuDNN 9 libraries and a GPU.</summary>
+    Cuda,
+}
+
+/// <summary>How token vectors become one sentence vector; the model card says which its training used.</summary>
+public enum Pooling
+{
+    /// <summary>Mean over the real (unpadded) tokens: all-MiniLM-L6-v2, e5 models.</summary>
+    Mean,
+
+    /// <summary>The <c>[CLS]</c> token's vector: bge models.</summary>
+    Cls,
 }
 
 /// <summary>Settings for <see cref="EmbeddingEngine"/>. Call <see cref="Validate"/> at start-up.</summary>
@@ -26,6 +40,12 @@ public sealed class EmbeddingEngineOptions
     /// <summary>Where the model runs.</summary>
     public ExecutionProvider ExecutionProvider { get; set; } = ExecutionProvider.Cpu;
 
+    /// <summary>The GPU to use with <see cref="ExecutionProvider.Cuda"/>, as CUDA numbers the visible devices.</summary>
+    public int CudaDeviceId { get; set; }
+
+    /// <summary>How token vectors are pooled into the sentence vector.</summary>
+    public Pooling Pooling { get; set; } = Pooling.Mean;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
     {
@@ -46,7 +66,17 @@ public sealed class EmbeddingEngineOptions
 
         if (!Enum.IsDefined(ExecutionProvider))
         {
-            throw new ArgumentException($"EmbeddingEngineOptions.ExecutionProvider {ExecutionProvider} is not supported; use {ExecutionProvider.Cpu}.", nameof(ExecutionProvider));
+            throw new ArgumentException($"EmbeddingEngineOptions.ExecutionProvider {ExecutionProvider} is not supported; use one of {string.Join(", ", Enum.GetNames<ExecutionProvider>())}.", nameof(ExecutionProvider));
+        }
+
+        if (CudaDeviceId is < 0 or > 63)
+        {
+            throw new ArgumentException($"EmbeddingEngineOptions.CudaDeviceId must be 0–63, not {CudaDeviceId}.", nameof(CudaDeviceId));
+        }
+
+        if (!Enum.IsDefined(Pooling))
+        {
+            throw new ArgumentException($"EmbeddingEngineOptions.Pooling {Pooling} is not supported; use one of {string.Join(", ", Enum.GetNames<Pooling>())}.", nameof(Pooling));
         }
     }
 }

