@@ -9,12 +9,12 @@ using UglyToad.PdfPig.Core;
 using UglyToad.PdfPig.Fonts.Standard14Fonts;
 using UglyToad.PdfPig.Writer;
 
-namespace ReferenceArchitectures.Documents.Tests;
+namespace ReferenceArchitectures.Testing.DocumentCorpus;
 
 /// <summary>
 /// Real documents of every supported type, made by the tests from <see cref="Prose"/>, and broken ones.
 /// </summary>
-internal static class Corpus
+public static class Corpus
 {
     private const int PdfLineWidth = 85;
     private const int PdfLinesPerPage = 50;

@@ -1,12 +1,12 @@
 using System.Text;
 
-namespace ReferenceArchitectures.Documents.Tests;
+namespace ReferenceArchitectures.Testing.DocumentCorpus;
 
 /// <summary>
 /// Varied English prose for test documents, written for these tests: a fixed stock of sentences about an imaginary
 /// harbour town, combined in an order fixed by a seed, so that large documents are not one sentence repeated.
 /// </summary>
-internal static class Prose
+public static class Prose
 {
     private static readonly string[] Sentences =
     [

@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 
+using ReferenceArchitectures.Testing.DocumentCorpus;
+
 namespace ReferenceArchitectures.Documents.Tests;
 
 public class ChunkEmbeddingWriterTests

@@ -1,5 +1,7 @@
 using System.Text;
 
+using ReferenceArchitectures.Testing.DocumentCorpus;
+
 namespace ReferenceArchitectures.Documents.Tests;
 
 /// <summary>The corpus through both profiles, from bytes to analysis, with a scripted model.</summary>

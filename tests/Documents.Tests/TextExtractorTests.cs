@@ -1,3 +1,5 @@
+using ReferenceArchitectures.Testing.DocumentCorpus;
+
 namespace ReferenceArchitectures.Documents.Tests;
 
 public class TextExtractorTests
