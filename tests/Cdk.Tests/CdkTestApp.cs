@@ -126,5 +126,7 @@ public sealed class SynthesizedAppFixture : IDisposable
 
     public SynthesizedStack GpuInference => Stacks[ReferenceArchitectureApp.GpuInferenceStackId];
 
+    public SynthesizedStack HybridPipeline => Stacks[ReferenceArchitectureApp.HybridPipelineStackId];
+
     public void Dispose() => outdir.Delete(recursive: true);
 }

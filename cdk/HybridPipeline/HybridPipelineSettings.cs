@@ -1,0 +1,89 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.Logs;
+using Constructs;
+using ReferenceArchitectures.Cdk.Configuration;
+using ReferenceArchitectures.Cdk.LambdaBedrock;
+
+namespace ReferenceArchitectures.Cdk.HybridPipeline;
+
+/// <summary>Maps the <c>hybridPipeline:*</c> context settings to <see cref="HybridPipelineStackProps"/>.</summary>
+public static class HybridPipelineSettings
+{
+    public const string Prefix = "hybridPipeline:";
+
+    private static readonly IReadOnlyDictionary<string, FunctionArchitecture> Architectures =
+        new Dictionary<string, FunctionArchitecture>(StringComparer.Ordinal) { ["x86_64"] = FunctionArchitecture.X64, ["arm64"] = FunctionArchitecture.Arm64 };
+
+    private static readonly IReadOnlyDictionary<string, RemovalPolicy> RemovalPolicies =
+        new Dictionary<string, RemovalPolicy>(StringComparer.Ordinal) { ["destroy"] = RemovalPolicy.DESTROY, ["retain"] = RemovalPolicy.RETAIN };
+
+    // The retention periods CloudWatch Logs accepts, in days
+    // (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html).
+    private static readonly IReadOnlyDictionary<string, RetentionDays> Retentions = new Dictionary<string, RetentionDays>(StringComparer.Ordinal)
+    {
+        ["1"] = RetentionDays.ONE_DAY, ["3"] = RetentionDays.THREE_DAYS, ["5"] = RetentionDays.FIVE_DAYS,
+        ["7"] = RetentionDays.ONE_WEEK, ["14"] = RetentionDays.TWO_WEEKS, ["30"] = RetentionDays.ONE_MONTH,
+        ["60"] = RetentionDays.TWO_MONTHS, ["90"] = RetentionDays.THREE_MONTHS, ["120"] = RetentionDays.FOUR_MONTHS,
+        ["150"] = RetentionDays.FIVE_MONTHS, ["180"] = RetentionDays.SIX_MONTHS, ["365"] = RetentionDays.ONE_YEAR,
+        ["400"] = RetentionDays.THIRTEEN_MONTHS, ["545"] = RetentionDays.EIGHTEEN_MONTHS, ["731"] = RetentionDays.TWO_YEARS,
+        ["1096"] = RetentionDays.THREE_YEARS, ["1827"] = RetentionDays.FIVE_YEARS, ["2192"] = RetentionDays.SIX_YEARS,
+        ["2557"] = RetentionDays.SEVEN_YEARS, ["2922"] = RetentionDays.EIGHT_YEARS, ["3288"] = RetentionDays.NINE_YEARS,
+        ["3653"] = RetentionDays.TEN_YEARS,
+    };
+
+    /// <summary>Reads the settings once; a value that cannot be used throws <see cref="ContextSettingException"/> naming its key.</summary>
+    public static HybridPipelineStackProps FromContext(Node node, IEnvironment? environment)
+    {
+        var context = new ContextReader(node, Prefix);
+        var defaults = new HybridPipelineStackProps();
+        var lightMaxBytes = context.GetDouble("lightMaxBytes", 0, long.MaxValue);
+        if (lightMaxBytes is { } bytes && bytes != Math.Floor(bytes))
+        {
+            throw new ContextSettingException(context.Key("lightMaxBytes"), $"'{bytes}' is not allowed; expected a whole number of bytes.");
+        }
+
+        var props = new HybridPipelineStackProps
+        {
+            Env = environment,
+            Description = "AI reference architecture 4: S3 upload -> Step Functions -> Lambda (light documents) or Fargate (large documents) -> Bedrock, with local embeddings.",
+            LightMaxBytes = lightMaxBytes is { } maxBytes ? (long)maxBytes : defaults.LightMaxBytes,
+            LightMaxPages = context.GetInt("lightMaxPages", 0, int.MaxValue) ?? defaults.LightMaxPages,
+            IncomingPrefix = context.GetString("incomingPrefix") ?? defaults.IncomingPrefix,
+            DocumentCategories = context.GetList("documentCategories") ?? defaults.DocumentCategories,
+            ModelId = context.GetString("modelId") ?? defaults.ModelId,
+            InferenceProfileRegions = context.GetList("inferenceProfileRegions"),
+            Architecture = context.GetChoice("architecture", Architectures) ?? defaults.Architecture,
+            StepMemorySizeMb = context.GetInt("stepMemorySizeMb", HybridPipelineStackProps.MinMemorySizeMb, HybridPipelineStackProps.MaxMemorySizeMb) ?? defaults.StepMemorySizeMb,
+            AnalyzeMemorySizeMb = context.GetInt("analyzeMemorySizeMb", HybridPipelineStackProps.MinMemorySizeMb, HybridPipelineStackProps.MaxMemorySizeMb) ?? defaults.AnalyzeMemorySizeMb,
+            PreprocessTimeoutSeconds = context.GetInt("preprocessTimeoutSeconds", 1, HybridPipelineStackProps.MaxFunctionTimeoutSeconds) ?? defaults.PreprocessTimeoutSeconds,
+            AnalyzeTimeoutSeconds = context.GetInt("analyzeTimeoutSeconds", 1, HybridPipelineStackProps.MaxFunctionTimeoutSeconds) ?? defaults.AnalyzeTimeoutSeconds,
+            StoreTimeoutSeconds = context.GetInt("storeTimeoutSeconds", 1, HybridPipelineStackProps.MaxFunctionTimeoutSeconds) ?? defaults.StoreTimeoutSeconds,
+            RecordFailureTimeoutSeconds = context.GetInt("recordFailureTimeoutSeconds", 1, HybridPipelineStackProps.MaxFunctionTimeoutSeconds) ?? defaults.RecordFailureTimeoutSeconds,
+            WorkerCpu = context.GetInt("workerCpu", 256, 16384) ?? defaults.WorkerCpu,
+            WorkerMemoryMiB = context.GetInt("workerMemoryMiB", 512, 122880) ?? defaults.WorkerMemoryMiB,
+            WorkerMaxParallelCalls = context.GetInt("workerMaxParallelCalls", 1, 64) ?? defaults.WorkerMaxParallelCalls,
+            WorkerTimeoutMinutes = context.GetInt("workerTimeoutMinutes", 1, HybridPipelineStackProps.MaxExecutionTimeoutMinutes) ?? defaults.WorkerTimeoutMinutes,
+            ExecutionTimeoutMinutes = context.GetInt("executionTimeoutMinutes", 1, HybridPipelineStackProps.MaxExecutionTimeoutMinutes) ?? defaults.ExecutionTimeoutMinutes,
+            NatGateways = context.GetInt("natGateways", 1, 2) ?? defaults.NatGateways,
+            NoncurrentVersionExpirationDays = context.GetInt("noncurrentVersionExpirationDays", 1, 36_500) ?? defaults.NoncurrentVersionExpirationDays,
+            LogRetention = context.GetChoice("logRetentionDays", Retentions) ?? defaults.LogRetention,
+            LogRemovalPolicy = context.GetChoice("logRemovalPolicy", RemovalPolicies) ?? defaults.LogRemovalPolicy,
+            DataRemovalPolicy = context.GetChoice("dataRemovalPolicy", RemovalPolicies) ?? defaults.DataRemovalPolicy,
+            AlarmEmail = context.GetString("alarmEmail"),
+        };
+
+        try
+        {
+            props.Validate();
+        }
+        catch (ArgumentException error)
+        {
+            // Rules that span settings (worker CPU and memory, timeouts) surface with the key to change.
+            throw new ContextSettingException(context.Key(SettingName(error.ParamName)), error.Message);
+        }
+
+        return props;
+    }
+
+    private static string SettingName(string? propertyName) => propertyName is null ? "*" : char.ToLowerInvariant(propertyName[0]) + propertyName[1..];
+}
