@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.AI;
+using ReferenceArchitectures.Bedrock;
 using ReferenceArchitectures.Documents;
 using ReferenceArchitectures.LambdaRuntime;
 using ReferenceArchitectures.Pipeline;
@@ -63,7 +64,16 @@ public sealed class PipelineFunctions(PipelineSettings settings, PipelineAwsClie
         var ct = context.CancellationToken;
 
         await using var content = await _objects.OpenAsync(document, settings.MemoryBufferBytes, ct);
-        var processed = await _processor.ProcessAsync(type, content.Content, ProcessingProfile.Light, embeddingsOutput: null, ct);
+        ProcessedDocument processed;
+        try
+        {
+            processed = await _processor.ProcessAsync(type, content.Content, ProcessingProfile.Light, embeddingsOutput: null, ct);
+        }
+        catch (BedrockException ex) when (ex.IsThrottling)
+        {
+            throw new BedrockThrottledException($"Bedrock throttled {document.LedgerKey} after {ex.Attempts} attempt(s).", ex);
+        }
+
         await _objects.WriteResultAsync(document, processed.Analysis, ct);
         var analysis = processed.Analysis;
         return Write(new AnalysisSummary(document.ResultKey, analysis.Category, analysis.Entities.Count, analysis.Usage.InputTokens, analysis.Usage.OutputTokens),
