@@ -145,7 +145,9 @@ public static partial class ArchitectureGraph
         }
 
         // CDK's own helper functions (log retention, custom-resource providers) run on Node.js; ours on provided.al2023.
-        return type != "AWS::Lambda::Function" || ((string?)resource["Properties"]?["Runtime"])?.StartsWith("nodejs", StringComparison.Ordinal) != true;
+        // Runtime may be a string or, for the CDK's own helper functions, an intrinsic such as a mapping lookup.
+        var runtime = resource["Properties"]?["Runtime"] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+        return type != "AWS::Lambda::Function" || runtime?.StartsWith("nodejs", StringComparison.Ordinal) != true;
     }
 
     /// <summary>A role used by a shown resource, whose policy names shown resources: draw the user acting on them, labelled with the services of the actions.</summary>
