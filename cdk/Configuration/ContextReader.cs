@@ -22,6 +22,30 @@ public sealed class ContextReader
     /// <summary>The full context key for a setting name, e.g. <c>lambdaBedrock:memorySizeMb</c>.</summary>
     public string Key(string name) => prefix + name;
 
+    /// <summary>
+    /// Runs the props' own validation and reports a failure as a <see cref="ContextSettingException"/> that names the
+    /// setting to change: the failing property's name in camel case, unless <paramref name="settingNames"/> maps it to
+    /// another key (rules that span settings name the one to change).
+    /// </summary>
+    public T Validated<T>(T props, Action validate, IReadOnlyDictionary<string, string>? settingNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(validate);
+        try
+        {
+            validate();
+        }
+        catch (ArgumentException error)
+        {
+            throw new ContextSettingException(Key(SettingName(error.ParamName, settingNames)), error.Message);
+        }
+
+        return props;
+    }
+
+    private static string SettingName(string? propertyName, IReadOnlyDictionary<string, string>? settingNames) =>
+        propertyName is null ? "*"
+        : settingNames?.GetValueOrDefault(propertyName) ?? char.ToLowerInvariant(propertyName[0]) + propertyName[1..];
+
     public string? GetString(string name)
     {
         var value = node.TryGetContext(Key(name));

@@ -16,6 +16,12 @@ public static class FargateModelSettings
     private static readonly IReadOnlyDictionary<string, PrivateEgress> Egresses =
         new Dictionary<string, PrivateEgress>(StringComparer.Ordinal) { ["nat"] = PrivateEgress.NatGateways, ["endpoints"] = PrivateEgress.VpcEndpoints };
 
+    // Settings whose key is not the property's name in camel case.
+    private static readonly IReadOnlyDictionary<string, string> SettingNames = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [nameof(FargateModelStackProps.CpuUnits)] = "cpu",
+    };
+
     /// <summary>Reads the settings once; a value that cannot be used throws <see cref="ContextSettingException"/> naming its key.</summary>
     public static FargateModelStackProps FromContext(Node node, IEnvironment? environment)
     {
@@ -38,30 +44,14 @@ public static class FargateModelSettings
             HealthCheckGracePeriodSeconds = context.GetInt("healthCheckGracePeriodSeconds", 0, 7200) ?? defaults.HealthCheckGracePeriodSeconds,
             DeregistrationDelaySeconds = context.GetInt("deregistrationDelaySeconds", 0, 3600) ?? defaults.DeregistrationDelaySeconds,
             P99ResponseTimeAlarmSeconds = context.GetDouble("p99ResponseTimeAlarmSeconds", 0, 3600) ?? defaults.P99ResponseTimeAlarmSeconds,
-            LogRetention = context.GetChoice("logRetentionDays", LogRetentionChoices.ByDays) ?? defaults.LogRetention,
-            LogRemovalPolicy = context.GetChoice("logRemovalPolicy", LogRetentionChoices.RemovalPolicies) ?? defaults.LogRemovalPolicy,
+            LogRetention = context.GetChoice("logRetentionDays", CommonChoices.LogRetentionDays) ?? defaults.LogRetention,
+            LogRemovalPolicy = context.GetChoice("logRemovalPolicy", CommonChoices.RemovalPolicies) ?? defaults.LogRemovalPolicy,
             AccessLogExpirationDays = context.GetInt("accessLogExpirationDays", 1, 3650) ?? defaults.AccessLogExpirationDays,
-            AccessLogRemovalPolicy = context.GetChoice("accessLogRemovalPolicy", LogRetentionChoices.RemovalPolicies) ?? defaults.AccessLogRemovalPolicy,
+            AccessLogRemovalPolicy = context.GetChoice("accessLogRemovalPolicy", CommonChoices.RemovalPolicies) ?? defaults.AccessLogRemovalPolicy,
             AlarmEmail = context.GetString("alarmEmail"),
         };
 
-        try
-        {
-            props.Validate();
-        }
-        catch (ArgumentException error)
-        {
-            throw new ContextSettingException(context.Key(SettingName(error.ParamName)), error.Message);
-        }
-
-        return props;
+        return context.Validated(props, props.Validate, SettingNames);
     }
 
-    private static string SettingName(string? propertyName) => propertyName switch
-    {
-        nameof(FargateModelStackProps.CpuUnits) => "cpu",
-        nameof(FargateModelStackProps.MemoryMiB) => "memoryMiB",
-        null => "*",
-        _ => char.ToLowerInvariant(propertyName[0]) + propertyName[1..],
-    };
 }

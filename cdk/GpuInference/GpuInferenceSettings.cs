@@ -19,6 +19,12 @@ public static class GpuInferenceSettings
     private static readonly IReadOnlyDictionary<string, bool> Booleans =
         new Dictionary<string, bool>(StringComparer.Ordinal) { ["true"] = true, ["false"] = false };
 
+    // Settings whose key is not the property's name in camel case.
+    private static readonly IReadOnlyDictionary<string, string> SettingNames = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [nameof(GpuInferenceStackProps.ContainerCpuUnits)] = "containerCpu",
+    };
+
     /// <summary>Reads the settings once; a value that cannot be used throws <see cref="ContextSettingException"/> naming its key.</summary>
     public static GpuInferenceStackProps FromContext(Node node, IEnvironment? environment)
     {
@@ -49,30 +55,14 @@ public static class GpuInferenceSettings
             Egress = context.GetChoice("egress", Egresses) ?? defaults.Egress,
             NatGateways = context.GetInt("natGateways", 1, ServiceNetwork.AvailabilityZones) ?? defaults.NatGateways,
             CertificateArn = context.GetString("certificateArn"),
-            LogRetention = context.GetChoice("logRetentionDays", LogRetentionChoices.ByDays) ?? defaults.LogRetention,
-            LogRemovalPolicy = context.GetChoice("logRemovalPolicy", LogRetentionChoices.RemovalPolicies) ?? defaults.LogRemovalPolicy,
+            LogRetention = context.GetChoice("logRetentionDays", CommonChoices.LogRetentionDays) ?? defaults.LogRetention,
+            LogRemovalPolicy = context.GetChoice("logRemovalPolicy", CommonChoices.RemovalPolicies) ?? defaults.LogRemovalPolicy,
             AccessLogExpirationDays = context.GetInt("accessLogExpirationDays", 1, 3650) ?? defaults.AccessLogExpirationDays,
-            AccessLogRemovalPolicy = context.GetChoice("accessLogRemovalPolicy", LogRetentionChoices.RemovalPolicies) ?? defaults.AccessLogRemovalPolicy,
+            AccessLogRemovalPolicy = context.GetChoice("accessLogRemovalPolicy", CommonChoices.RemovalPolicies) ?? defaults.AccessLogRemovalPolicy,
             AlarmEmail = context.GetString("alarmEmail"),
         };
 
-        try
-        {
-            props.Validate();
-        }
-        catch (ArgumentException error)
-        {
-            throw new ContextSettingException(context.Key(SettingName(error.ParamName)), error.Message);
-        }
-
-        return props;
+        return context.Validated(props, props.Validate, SettingNames);
     }
 
-    private static string SettingName(string? propertyName) => propertyName switch
-    {
-        nameof(GpuInferenceStackProps.ContainerCpuUnits) => "containerCpu",
-        nameof(GpuInferenceStackProps.AmiId) => "amiId",
-        null => "*",
-        _ => char.ToLowerInvariant(propertyName[0]) + propertyName[1..],
-    };
 }

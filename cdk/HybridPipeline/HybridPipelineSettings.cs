@@ -14,23 +14,6 @@ public static class HybridPipelineSettings
     private static readonly IReadOnlyDictionary<string, FunctionArchitecture> Architectures =
         new Dictionary<string, FunctionArchitecture>(StringComparer.Ordinal) { ["x86_64"] = FunctionArchitecture.X64, ["arm64"] = FunctionArchitecture.Arm64 };
 
-    private static readonly IReadOnlyDictionary<string, RemovalPolicy> RemovalPolicies =
-        new Dictionary<string, RemovalPolicy>(StringComparer.Ordinal) { ["destroy"] = RemovalPolicy.DESTROY, ["retain"] = RemovalPolicy.RETAIN };
-
-    // The retention periods CloudWatch Logs accepts, in days
-    // (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html).
-    private static readonly IReadOnlyDictionary<string, RetentionDays> Retentions = new Dictionary<string, RetentionDays>(StringComparer.Ordinal)
-    {
-        ["1"] = RetentionDays.ONE_DAY, ["3"] = RetentionDays.THREE_DAYS, ["5"] = RetentionDays.FIVE_DAYS,
-        ["7"] = RetentionDays.ONE_WEEK, ["14"] = RetentionDays.TWO_WEEKS, ["30"] = RetentionDays.ONE_MONTH,
-        ["60"] = RetentionDays.TWO_MONTHS, ["90"] = RetentionDays.THREE_MONTHS, ["120"] = RetentionDays.FOUR_MONTHS,
-        ["150"] = RetentionDays.FIVE_MONTHS, ["180"] = RetentionDays.SIX_MONTHS, ["365"] = RetentionDays.ONE_YEAR,
-        ["400"] = RetentionDays.THIRTEEN_MONTHS, ["545"] = RetentionDays.EIGHTEEN_MONTHS, ["731"] = RetentionDays.TWO_YEARS,
-        ["1096"] = RetentionDays.THREE_YEARS, ["1827"] = RetentionDays.FIVE_YEARS, ["2192"] = RetentionDays.SIX_YEARS,
-        ["2557"] = RetentionDays.SEVEN_YEARS, ["2922"] = RetentionDays.EIGHT_YEARS, ["3288"] = RetentionDays.NINE_YEARS,
-        ["3653"] = RetentionDays.TEN_YEARS,
-    };
-
     /// <summary>Reads the settings once; a value that cannot be used throws <see cref="ContextSettingException"/> naming its key.</summary>
     public static HybridPipelineStackProps FromContext(Node node, IEnvironment? environment)
     {
@@ -66,24 +49,13 @@ public static class HybridPipelineSettings
             ExecutionTimeoutMinutes = context.GetInt("executionTimeoutMinutes", 1, HybridPipelineStackProps.MaxExecutionTimeoutMinutes) ?? defaults.ExecutionTimeoutMinutes,
             NatGateways = context.GetInt("natGateways", 1, 2) ?? defaults.NatGateways,
             NoncurrentVersionExpirationDays = context.GetInt("noncurrentVersionExpirationDays", 1, 36_500) ?? defaults.NoncurrentVersionExpirationDays,
-            LogRetention = context.GetChoice("logRetentionDays", Retentions) ?? defaults.LogRetention,
-            LogRemovalPolicy = context.GetChoice("logRemovalPolicy", RemovalPolicies) ?? defaults.LogRemovalPolicy,
-            DataRemovalPolicy = context.GetChoice("dataRemovalPolicy", RemovalPolicies) ?? defaults.DataRemovalPolicy,
+            LogRetention = context.GetChoice("logRetentionDays", CommonChoices.LogRetentionDays) ?? defaults.LogRetention,
+            LogRemovalPolicy = context.GetChoice("logRemovalPolicy", CommonChoices.RemovalPolicies) ?? defaults.LogRemovalPolicy,
+            DataRemovalPolicy = context.GetChoice("dataRemovalPolicy", CommonChoices.RemovalPolicies) ?? defaults.DataRemovalPolicy,
             AlarmEmail = context.GetString("alarmEmail"),
         };
 
-        try
-        {
-            props.Validate();
-        }
-        catch (ArgumentException error)
-        {
-            // Rules that span settings (worker CPU and memory, timeouts) surface with the key to change.
-            throw new ContextSettingException(context.Key(SettingName(error.ParamName)), error.Message);
-        }
-
-        return props;
+        return context.Validated(props, props.Validate);
     }
 
-    private static string SettingName(string? propertyName) => propertyName is null ? "*" : char.ToLowerInvariant(propertyName[0]) + propertyName[1..];
 }

@@ -16,21 +16,11 @@ public static class LambdaBedrockSettings
     private static readonly IReadOnlyDictionary<string, ApiAuthorization> Authorizations =
         new Dictionary<string, ApiAuthorization>(StringComparer.Ordinal) { ["iam"] = ApiAuthorization.Iam, ["none"] = ApiAuthorization.None };
 
-    private static readonly IReadOnlyDictionary<string, RemovalPolicy> RemovalPolicies =
-        new Dictionary<string, RemovalPolicy>(StringComparer.Ordinal) { ["destroy"] = RemovalPolicy.DESTROY, ["retain"] = RemovalPolicy.RETAIN };
-
-    // The retention periods CloudWatch Logs accepts, in days
-    // (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html).
-    private static readonly IReadOnlyDictionary<string, RetentionDays> Retentions = new Dictionary<string, RetentionDays>(StringComparer.Ordinal)
+    // Settings whose key is not the property's name in camel case.
+    private static readonly IReadOnlyDictionary<string, string> SettingNames = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["1"] = RetentionDays.ONE_DAY, ["3"] = RetentionDays.THREE_DAYS, ["5"] = RetentionDays.FIVE_DAYS,
-        ["7"] = RetentionDays.ONE_WEEK, ["14"] = RetentionDays.TWO_WEEKS, ["30"] = RetentionDays.ONE_MONTH,
-        ["60"] = RetentionDays.TWO_MONTHS, ["90"] = RetentionDays.THREE_MONTHS, ["120"] = RetentionDays.FOUR_MONTHS,
-        ["150"] = RetentionDays.FIVE_MONTHS, ["180"] = RetentionDays.SIX_MONTHS, ["365"] = RetentionDays.ONE_YEAR,
-        ["400"] = RetentionDays.THIRTEEN_MONTHS, ["545"] = RetentionDays.EIGHTEEN_MONTHS, ["731"] = RetentionDays.TWO_YEARS,
-        ["1096"] = RetentionDays.THREE_YEARS, ["1827"] = RetentionDays.FIVE_YEARS, ["2192"] = RetentionDays.SIX_YEARS,
-        ["2557"] = RetentionDays.SEVEN_YEARS, ["2922"] = RetentionDays.EIGHT_YEARS, ["3288"] = RetentionDays.NINE_YEARS,
-        ["3653"] = RetentionDays.TEN_YEARS,
+        [nameof(LambdaBedrockStackProps.ProvisionedConcurrentExecutions)] = "provisionedConcurrency",
+        [nameof(LambdaBedrockStackProps.ReservedConcurrentExecutions)] = "reservedConcurrency",
     };
 
     /// <summary>Reads the settings once; a value that cannot be used throws <see cref="ContextSettingException"/> naming its key.</summary>
@@ -53,35 +43,15 @@ public static class LambdaBedrockSettings
             Architecture = context.GetChoice("architecture", Architectures) ?? defaults.Architecture,
             ReservedConcurrentExecutions = context.GetInt("reservedConcurrency", 0, int.MaxValue),
             ProvisionedConcurrentExecutions = context.GetInt("provisionedConcurrency", 0, int.MaxValue) ?? defaults.ProvisionedConcurrentExecutions,
-            LogRetention = context.GetChoice("logRetentionDays", Retentions) ?? defaults.LogRetention,
-            LogRemovalPolicy = context.GetChoice("logRemovalPolicy", RemovalPolicies) ?? defaults.LogRemovalPolicy,
+            LogRetention = context.GetChoice("logRetentionDays", CommonChoices.LogRetentionDays) ?? defaults.LogRetention,
+            LogRemovalPolicy = context.GetChoice("logRemovalPolicy", CommonChoices.RemovalPolicies) ?? defaults.LogRemovalPolicy,
             ApiAuthorization = context.GetChoice("apiAuthorization", Authorizations) ?? defaults.ApiAuthorization,
             ThrottlingRateLimit = context.GetDouble("throttlingRateLimit", 0, 1_000_000) ?? defaults.ThrottlingRateLimit,
             ThrottlingBurstLimit = context.GetInt("throttlingBurstLimit", 1, 1_000_000) ?? defaults.ThrottlingBurstLimit,
             AlarmEmail = context.GetString("alarmEmail"),
         };
 
-        try
-        {
-            props.Validate();
-        }
-        catch (ArgumentException error)
-        {
-            // Rules that span settings (guardrail id and version together, model id format) surface with the key to change.
-            throw new ContextSettingException(context.Key(SettingName(error.ParamName)), error.Message);
-        }
-
-        return props;
+        return context.Validated(props, props.Validate, SettingNames);
     }
 
-    private static string SettingName(string? propertyName) => propertyName switch
-    {
-        nameof(LambdaBedrockStackProps.ModelId) => "modelId",
-        nameof(LambdaBedrockStackProps.GuardrailVersion) => "guardrailVersion",
-        nameof(LambdaBedrockStackProps.GuardrailId) => "guardrailId",
-        nameof(LambdaBedrockStackProps.InferenceProfileRegions) => "inferenceProfileRegions",
-        nameof(LambdaBedrockStackProps.ProvisionedConcurrentExecutions) => "provisionedConcurrency",
-        nameof(LambdaBedrockStackProps.AlarmEmail) => "alarmEmail",
-        _ => propertyName is null ? "*" : char.ToLowerInvariant(propertyName[0]) + propertyName[1..],
-    };
 }

@@ -1,12 +1,13 @@
 using Amazon.CDK.AWS.Logs;
 
-namespace ReferenceArchitectures.Cdk.Constructs;
+namespace ReferenceArchitectures.Cdk.Configuration;
 
-/// <summary>The log retention periods CloudWatch Logs accepts, by their number of days, for reading them from context.</summary>
-public static class LogRetentionChoices
+/// <summary>Choices that several patterns' settings share, by the words a user writes in context.</summary>
+public static class CommonChoices
 {
-    // https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
-    public static IReadOnlyDictionary<string, RetentionDays> ByDays { get; } = new Dictionary<string, RetentionDays>(StringComparer.Ordinal)
+    /// <summary>The retention periods CloudWatch Logs accepts, by their number of days
+    /// (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html).</summary>
+    public static IReadOnlyDictionary<string, RetentionDays> LogRetentionDays { get; } = new Dictionary<string, RetentionDays>(StringComparer.Ordinal)
     {
         ["1"] = RetentionDays.ONE_DAY, ["3"] = RetentionDays.THREE_DAYS, ["5"] = RetentionDays.FIVE_DAYS,
         ["7"] = RetentionDays.ONE_WEEK, ["14"] = RetentionDays.TWO_WEEKS, ["30"] = RetentionDays.ONE_MONTH,
