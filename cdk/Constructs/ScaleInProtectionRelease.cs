@@ -117,8 +117,11 @@ public sealed class ScaleInProtectionRelease : Construct
         }));
         var policy = role.Node.FindChild("DefaultPolicy").Node.FindChild("Resource");
         NagAcknowledgements.Acknowledge(policy, "AwsSolutions-IAM5", DescribeWildcardReason, "Resource::*");
+        // cdk-nag names the finding by the ARN as synthesized: a pseudo parameter where the stack has no concrete
+        // account, region or partition, the value itself where it has (as `cdk synth` with a profile gives it).
+        static string AsSynthesized(string value, string pseudoParameter) => Token.IsUnresolved(value) ? $"<AWS::{pseudoParameter}>" : value;
         NagAcknowledgements.Acknowledge(policy, "AwsSolutions-IAM5", GroupArnWildcardReason,
-            $"Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<{LogicalIdOf(group)}>");
+            $"Resource::arn:{AsSynthesized(stack.Partition, "Partition")}:autoscaling:{AsSynthesized(stack.Region, "Region")}:{AsSynthesized(stack.Account, "AccountId")}:autoScalingGroup:*:autoScalingGroupName/<{LogicalIdOf(group)}>");
 
         Handler = new Function(this, "Handler", new FunctionProps
         {

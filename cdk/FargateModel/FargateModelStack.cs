@@ -55,7 +55,7 @@ public sealed class FargateModelStack : Stack
         var logGroup = new LogGroup(this, "ModelServerLogs", new LogGroupProps { Retention = props.LogRetention, RemovalPolicy = props.LogRemovalPolicy });
         var container = taskDefinition.AddContainer(ContainerName, new ContainerDefinitionOptions
         {
-            Image = props.Image ?? ModelServerImage.FromDockerfile(ModelServerImage.CpuDockerfile, arm ? Platform_.LINUX_ARM64 : Platform_.LINUX_AMD64),
+            Image = props.Image ?? DockerfileImage.FromDockerfile(DockerfileImage.ModelServerCpuDockerfile, arm ? Platform_.LINUX_ARM64 : Platform_.LINUX_AMD64),
             Essential = true,
             User = NonRootUser,
             ReadonlyRootFilesystem = true,
@@ -68,7 +68,7 @@ public sealed class FargateModelStack : Stack
             StopTimeout = Duration.Seconds(30),
         });
         NagAcknowledgements.Acknowledge(taskDefinition, "AwsSolutions-ECS2", EnvironmentReason);
-        ModelServerImage.AcknowledgeRegistryLogin(taskDefinition);
+        DockerfileImage.AcknowledgeRegistryLogin(taskDefinition);
 
         // The root filesystem is read-only; ASP.NET Core and ONNX Runtime may still write temporary files.
         taskDefinition.AddVolume(new Amazon.CDK.AWS.ECS.Volume { Name = "tmp" });

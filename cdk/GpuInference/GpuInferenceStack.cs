@@ -83,7 +83,7 @@ public sealed class GpuInferenceStack : Stack
         var logGroup = new LogGroup(this, "ModelServerLogs", new LogGroupProps { Retention = props.LogRetention, RemovalPolicy = props.LogRemovalPolicy });
         var container = taskDefinition.AddContainer(ContainerName, new ContainerDefinitionOptions
         {
-            Image = props.Image ?? ModelServerImage.FromDockerfile(ModelServerImage.GpuDockerfile, Platform_.LINUX_AMD64),
+            Image = props.Image ?? DockerfileImage.FromDockerfile(DockerfileImage.ModelServerGpuDockerfile, Platform_.LINUX_AMD64),
             Essential = true,
             GpuCount = 1,
             Cpu = props.ContainerCpuUnits,
@@ -96,7 +96,7 @@ public sealed class GpuInferenceStack : Stack
             StopTimeout = Duration.Seconds(30),
         });
         NagAcknowledgements.Acknowledge(taskDefinition, "AwsSolutions-ECS2", EnvironmentReason);
-        ModelServerImage.AcknowledgeRegistryLogin(taskDefinition);
+        DockerfileImage.AcknowledgeRegistryLogin(taskDefinition);
 
         // The root filesystem is read-only; the model downloaded from S3 and temporary files go to /tmp.
         taskDefinition.AddVolume(new Amazon.CDK.AWS.ECS.Volume { Name = "tmp" });

@@ -395,7 +395,7 @@ public sealed class HybridPipelineStack : Stack
             var workerLogs = new LogGroup(this, "WorkerLogs", new LogGroupProps { Retention = props.LogRetention, RemovalPolicy = props.LogRemovalPolicy });
             var container = taskDefinition.AddContainer(WorkerContainerName, new ContainerDefinitionOptions
             {
-                Image = props.WorkerImage ?? WorkerImageFromRepository(),
+                Image = props.WorkerImage ?? DockerfileImage.FromDockerfile(WorkerDockerfile, Amazon.CDK.AWS.Ecr.Assets.Platform_.LINUX_AMD64),
                 Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = workerLogs, StreamPrefix = "worker" }),
                 Environment = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
@@ -707,40 +707,6 @@ public sealed class HybridPipelineStack : Stack
     public FargateTaskDefinition WorkerTaskDefinition { get; }
 
     public IStateMachine StateMachine { get; }
-
-    /// <summary>
-    /// Docker-ignore patterns over the repository root: everything out, then the worker's build inputs back in, then
-    /// build output out again (later lines win, as in a .dockerignore file).
-    /// </summary>
-    public static IReadOnlyList<string> WorkerBuildContextExclusions { get; } =
-    [
-        "*", "!Directory.Build.props", "!Directory.Packages.props", "!lib/**", "!containers/BatchWorker/**",
-        "**/bin", "**/obj", "**/TestResults", "**/*.user",
-    ];
-
-    /// <summary>
-    /// The worker image built from the repository root, so that the Dockerfile can copy the libraries it shares with
-    /// the functions; nothing else goes into the build context.
-    /// </summary>
-    /// <exception cref="FileNotFoundException">The Dockerfile is not in this clone.</exception>
-    public static ContainerImage WorkerImageFromRepository()
-    {
-        var path = RepositoryLayout.PathFromRoot(WorkerDockerfile);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException(
-                $"The batch worker's Dockerfile {WorkerDockerfile} is missing from {RepositoryLayout.Root}; the stack builds its image from it. Set WorkerImage in the stack's props to deploy another image.",
-                path);
-        }
-
-        return ContainerImage.FromAsset(RepositoryLayout.Root, new AssetImageProps
-        {
-            File = WorkerDockerfile,
-            IgnoreMode = IgnoreMode.DOCKER,
-            Exclude = [.. WorkerBuildContextExclusions],
-            Platform = Amazon.CDK.AWS.Ecr.Assets.Platform_.LINUX_AMD64,
-        });
-    }
 
     private static PolicyStatement Allow(string sid, string[] actions, params string[] resources) =>
         new(new PolicyStatementProps { Sid = sid, Actions = actions, Resources = resources });

@@ -37,10 +37,11 @@ public static class CdkTestApp
     }
 
     /// <summary>Builds and synthesizes the whole app exactly as Program.cs does.</summary>
-    public static IReadOnlyDictionary<string, SynthesizedStack> SynthesizeApp(string outdir, IReadOnlyDictionary<string, object>? extraContext = null)
+    public static IReadOnlyDictionary<string, SynthesizedStack> SynthesizeApp(
+        string outdir, IReadOnlyDictionary<string, object>? extraContext = null, Amazon.CDK.IEnvironment? environment = null)
     {
         var app = CreateApp(outdir, extraContext);
-        var stacks = ReferenceArchitectureApp.Build(app);
+        var stacks = ReferenceArchitectureApp.Build(app, environment);
         app.Synth();
         return stacks.All.ToDictionary(stack => stack.StackName, stack => Read(outdir, stack.StackName));
     }

@@ -181,7 +181,7 @@ public sealed class FargateModelStackTests(SynthesizedAppFixture app) : IClassFi
         var context = Path.Combine(template.OutputDirectory, (string)image["directory"]!);
         var topLevel = Directory.EnumerateFileSystemEntries(context).Select(Path.GetFileName).Order().ToList();
 
-        Assert.Equal(ModelServerImage.CpuDockerfile, (string?)image["dockerFile"]);
+        Assert.Equal(DockerfileImage.ModelServerCpuDockerfile, (string?)image["dockerFile"]);
         Assert.Equal("linux/arm64", (string?)image["platform"]);
         Assert.Equal(["Directory.Build.props", "Directory.Packages.props", "containers", "lib"], topLevel);
         Assert.Equal(["Embeddings"], Directory.EnumerateDirectories(Path.Combine(context, "lib")).Select(Path.GetFileName));

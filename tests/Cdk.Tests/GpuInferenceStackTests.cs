@@ -185,7 +185,7 @@ public sealed class GpuInferenceStackTests(SynthesizedAppFixture app) : IClassFi
     {
         var image = Assert.Single(template.DockerImageAssets());
 
-        Assert.Equal(ModelServerImage.GpuDockerfile, (string?)image["dockerFile"]);
+        Assert.Equal(DockerfileImage.ModelServerGpuDockerfile, (string?)image["dockerFile"]);
         Assert.Equal("linux/amd64", (string?)image["platform"]);
     }
 

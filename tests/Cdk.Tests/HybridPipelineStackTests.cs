@@ -337,4 +337,20 @@ public sealed class HybridPipelineStackTests(HybridPipelineFixture pipeline) : I
         Assert.Contains(policy["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray(), statement =>
             (string?)statement!["Effect"] == "Deny" && statement["Condition"]!.ToJsonString().Contains("\"aws:SecureTransport\":\"false\"", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Worker_image_is_built_from_its_dockerfile_with_only_the_libraries_and_the_worker_in_its_context()
+    {
+        var template = new ContainerTemplateQuery(pipeline.Stack);
+        var image = Assert.Single(template.DockerImageAssets());
+        var context = Path.Combine(template.OutputDirectory, (string)image["directory"]!);
+
+        Assert.Equal(HybridPipelineStack.WorkerDockerfile, (string?)image["dockerFile"]);
+        Assert.Equal(["Directory.Build.props", "Directory.Packages.props", "containers", "lib"],
+            Directory.EnumerateFileSystemEntries(context).Select(Path.GetFileName).Order().ToList());
+        Assert.Equal(["Bedrock", "Documents", "Embeddings", "Pipeline"],
+            Directory.EnumerateDirectories(Path.Combine(context, "lib")).Select(Path.GetFileName).Order().ToList());
+        Assert.Equal(["BatchWorker"], Directory.EnumerateDirectories(Path.Combine(context, "containers")).Select(Path.GetFileName));
+        Assert.False(Directory.Exists(Path.Combine(context, "containers", "BatchWorker", "bin")), "build output was copied into the image context");
+    }
 }

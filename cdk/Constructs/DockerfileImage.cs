@@ -4,29 +4,14 @@ using Amazon.CDK.AWS.ECS;
 namespace ReferenceArchitectures.Cdk.Constructs;
 
 /// <summary>
-/// The model server's container image, built by the CDK from its Dockerfile at deploy time. The build context
-/// is the repository root, because the server uses the shared libraries, but only what the build needs is
-/// sent to Docker (and copied into cdk.out at synth).
+/// A container image the CDK builds at deploy time from one of the repository's Dockerfiles (the model server's,
+/// the batch worker's). The build context is the repository root, because the containers use the shared libraries,
+/// but only what the Dockerfile's own <c>.dockerignore</c> lets through is sent to Docker (and copied into cdk.out).
 /// </summary>
-public static class ModelServerImage
+public static class DockerfileImage
 {
-    public const string CpuDockerfile = "containers/ModelServer/Dockerfile";
-    public const string GpuDockerfile = "containers/ModelServer/Dockerfile.gpu";
-
-    /// <summary>
-    /// Docker-ignore patterns over the repository root when the Dockerfile has no <c>&lt;Dockerfile&gt;.dockerignore</c>
-    /// next to it: everything out, then the build's inputs back in, then build output out again.
-    /// </summary>
-    public static IReadOnlyList<string> DefaultBuildContextExclusions { get; } =
-    [
-        "**",
-        "!Directory.Build.props",
-        "!Directory.Packages.props",
-        "!lib/Embeddings/**",
-        "!containers/ModelServer/**",
-        "**/bin/",
-        "**/obj/",
-    ];
+    public const string ModelServerCpuDockerfile = "containers/ModelServer/Dockerfile";
+    public const string ModelServerGpuDockerfile = "containers/ModelServer/Dockerfile.gpu";
 
     /// <summary>
     /// The exclusions for <paramref name="dockerfile"/>, from its <c>.dockerignore</c> (the file BuildKit reads for a
@@ -40,10 +25,14 @@ public static class ModelServerImage
     /// </remarks>
     public static IReadOnlyList<string> BuildContextExclusions(string dockerfile)
     {
+        // Without its ignore file the whole repository (node_modules, cdk.out, .git) would become the context.
         var ignoreFile = RepositoryLayout.PathFromRoot(dockerfile + ".dockerignore");
-        var lines = File.Exists(ignoreFile)
-            ? File.ReadAllLines(ignoreFile).Select(line => line.Trim()).Where(line => line.Length > 0 && !line.StartsWith('#')).ToList()
-            : [.. DefaultBuildContextExclusions];
+        if (!File.Exists(ignoreFile))
+        {
+            throw new FileNotFoundException($"{dockerfile}.dockerignore is missing: it limits the build context the image is built from.", ignoreFile);
+        }
+
+        var lines = File.ReadAllLines(ignoreFile).Select(line => line.Trim()).Where(line => line.Length > 0 && !line.StartsWith('#')).ToList();
 
         var kept = lines.Where(line => line.StartsWith('!'))
             .Select(line => line.TrimStart('!').TrimEnd('*').TrimEnd('/'))
@@ -99,7 +88,7 @@ public static class ModelServerImage
         if (!File.Exists(path))
         {
             throw new FileNotFoundException(
-                $"The model server's Dockerfile {dockerfile} is missing from {RepositoryLayout.Root}; the stack builds its image from it. Pass an image in the stack's props to deploy another one.",
+                $"The Dockerfile {dockerfile} is missing from {RepositoryLayout.Root}; the stack builds its image from it. Pass an image in the stack's props to deploy another one.",
                 path);
         }
 
