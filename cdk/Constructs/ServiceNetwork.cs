@@ -56,6 +56,10 @@ public sealed class ServiceNetwork : Construct
             ],
         });
 
+        // The VPC's default-security-group restriction brings a CDK custom resource whose handler would run on a
+        // deprecated Node.js; see CustomResourceRuntimeUpgrade.
+        Aspects.Of(Stack.Of(this)).Add(new CustomResourceRuntimeUpgrade());
+
         var flowLogs = new LogGroup(this, "FlowLogs", new LogGroupProps
         {
             Retention = options.FlowLogRetention,

@@ -20,6 +20,23 @@ public sealed class NagTests(SynthesizedAppFixture app) : IClassFixture<Synthesi
     }
 
     [Fact]
+    public void No_function_runs_on_a_deprecated_runtime()
+    {
+        // Lambda's deprecated runtimes as of this writing (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html).
+        string[] deprecated = ["nodejs16.x", "nodejs18.x", "nodejs20.x", "python3.8", "python3.9", "dotnet6", "dotnet8", "provided.al2"];
+        var runtimes = app.Stacks.Values
+            .SelectMany(stack => System.Text.Json.Nodes.JsonNode.Parse(stack.Json)!["Resources"]!.AsObject())
+            .Where(resource => (string?)resource.Value!["Type"] == "AWS::Lambda::Function")
+            .Select(resource => (resource.Key, Runtime: resource.Value!["Properties"]!["Runtime"]!.ToJsonString()))
+            .ToList();
+
+        Assert.NotEmpty(runtimes);
+        Assert.All(runtimes, function =>
+            Assert.True(function.Runtime.StartsWith('"') && !deprecated.Contains(function.Runtime.Trim('"')),
+                $"{function.Key} runs on {function.Runtime}"));
+    }
+
+    [Fact]
     public async Task Every_stack_passes_cdk_nag_also_when_synthesized_for_an_account_and_region()
     {
         // `cdk synth` and `cdk deploy` pin the stacks to the caller's account and region (Program.cs), which turns
