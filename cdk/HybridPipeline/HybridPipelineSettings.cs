@@ -31,6 +31,7 @@ public static class HybridPipelineSettings
             Description = "AI reference architecture 4: S3 upload -> Step Functions -> Lambda (light documents) or Fargate (large documents) -> Bedrock, with local embeddings.",
             LightMaxBytes = lightMaxBytes is { } maxBytes ? (long)maxBytes : defaults.LightMaxBytes,
             LightMaxPages = context.GetInt("lightMaxPages", 0, int.MaxValue) ?? defaults.LightMaxPages,
+            LightMaxCharacters = context.GetInt("lightMaxCharacters", 1, int.MaxValue) ?? defaults.LightMaxCharacters,
             IncomingPrefix = context.GetString("incomingPrefix") ?? defaults.IncomingPrefix,
             DocumentCategories = context.GetList("documentCategories") ?? defaults.DocumentCategories,
             ModelId = context.GetString("modelId") ?? defaults.ModelId,

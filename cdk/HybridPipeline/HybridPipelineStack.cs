@@ -547,7 +547,10 @@ public sealed class HybridPipelineStack : Stack
                 Condition.IsNumeric("$.document.bytes"),
                 Condition.NumberLessThanEquals("$.document.bytes", props.LightMaxBytes),
                 // Types without pages (text, HTML, Word) report pages as null; only size decides for them.
-                Condition.Or(Condition.Not(Condition.IsNumeric("$.document.pages")), Condition.NumberLessThanEquals("$.document.pages", props.LightMaxPages)));
+                Condition.Or(Condition.Not(Condition.IsNumeric("$.document.pages")), Condition.NumberLessThanEquals("$.document.pages", props.LightMaxPages)),
+                // Word files compress text well: a small file can hold more text than one Lambda run should analyse.
+                Condition.IsNumeric("$.document.characters"),
+                Condition.NumberLessThanEquals("$.document.characters", props.LightMaxCharacters));
             var route = new Choice(this, StateNames.Route)
                 .When(Condition.StringEquals("$.document.status", "duplicate"), new Succeed(this, StateNames.AlreadyProcessed, new SucceedProps { Comment = "Another delivery of this document version claimed it first." }))
                 .When(Condition.StringEquals("$.document.status", "rejected"), store)

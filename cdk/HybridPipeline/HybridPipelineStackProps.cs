@@ -27,7 +27,18 @@ public sealed class HybridPipelineStackProps : StackProps
     public long LightMaxBytes { get; init; } = 1024 * 1024;
 
     /// <summary>Documents with more pages than this take the Fargate path, whatever their size.</summary>
-    public int LightMaxPages { get; init; } = 30;
+    /// <remarks>
+    /// 1 MiB, 100 pages and a million characters come from tests/Benchmarks/Pipeline: the light path stays within a
+    /// third of the analyze timeout up to about 5 MiB of text or several hundred pages with a modelled 2 s per model
+    /// call, so these leave a margin of more than two for a slower model (README, Performance).
+    /// </remarks>
+    public int LightMaxPages { get; init; } = 100;
+
+    /// <summary>
+    /// Documents with more (estimated) characters of text than this take the Fargate path, whatever their size: Word
+    /// files compress text well, so a small file can hold more than one Lambda run should analyse.
+    /// </summary>
+    public long LightMaxCharacters { get; init; } = 1_000_000;
 
     /// <summary>Key prefix under which uploads start the pipeline; it ends with '/'.</summary>
     public string IncomingPrefix { get; init; } = "incoming/";
@@ -115,6 +126,10 @@ public sealed class HybridPipelineStackProps : StackProps
         }
 
         RequireRange(LightMaxPages, 0, int.MaxValue, nameof(LightMaxPages));
+        if (LightMaxCharacters < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LightMaxCharacters), LightMaxCharacters, $"{nameof(LightMaxCharacters)} must be at least 1; got {LightMaxCharacters}.");
+        }
         if (string.IsNullOrWhiteSpace(IncomingPrefix) || !IncomingPrefix.EndsWith('/') || IncomingPrefix.StartsWith('/') || IncomingPrefix.Contains('*', StringComparison.Ordinal))
         {
             throw new ArgumentException($"{nameof(IncomingPrefix)} must be a key prefix such as 'incoming/' (no leading '/', ending in '/', no '*'); got '{IncomingPrefix}'.", nameof(IncomingPrefix));

@@ -24,23 +24,25 @@ public sealed record RoutingDecision(ProcessingPath Path, string Reason);
 /// and <c>estimatedCharacters</c>, with these values, so that the library and the pipeline agree.
 /// </summary>
 /// <remarks>
-/// The defaults are placeholders until the pattern 4 benchmark measures the crossover on real hardware. They are
-/// chosen so that the light path's worst case stays far inside Lambda's 15-minute limit: at most about 30,000 tokens
-/// of text, which the light profile sends in a single model call (one call of a few thousand output tokens takes well
-/// under a minute on Bedrock), and extraction of a 5 MiB file, which takes seconds.
+/// The defaults are the deployed stack's (HybridPipelineStackProps; a test keeps the two equal) and come from the
+/// pattern 4 benchmark (tests/Benchmarks/Pipeline): the light path stays within a third of its 300-second analyze
+/// timeout up to about 5 MiB of text or several hundred PDF pages with a modelled 2 s per model call, and was faster
+/// than the heavy path (which pays a Fargate start) at every size measured. 1 MiB, 100 pages and a million characters
+/// keep a margin of more than two for a model twice as slow, and leave the heavy path the documents for which
+/// embeddings are worth their cost.
 /// </remarks>
 public sealed record RoutingPolicy
 {
     public static RoutingPolicy Default { get; } = new();
 
-    /// <summary>Largest object, in bytes, the light path takes. Default 5 MiB.</summary>
-    public long MaxLightBytes { get; init; } = 5 * 1024 * 1024;
+    /// <summary>Largest object, in bytes, the light path takes. Default 1 MiB.</summary>
+    public long MaxLightBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>Most PDF pages the light path takes. Default 40 (about 120,000 characters of dense prose).</summary>
-    public int MaxLightPdfPages { get; init; } = 40;
+    /// <summary>Most PDF pages the light path takes. Default 100 (about 300,000 characters of dense prose).</summary>
+    public int MaxLightPdfPages { get; init; } = 100;
 
-    /// <summary>Most (estimated) characters of text the light path takes. Default 120,000, about 30,000 tokens.</summary>
-    public long MaxLightCharacters { get; init; } = 120_000;
+    /// <summary>Most (estimated) characters of text the light path takes. Default 1,000,000, about 250,000 tokens.</summary>
+    public long MaxLightCharacters { get; init; } = 1_000_000;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first limit that is not positive.</summary>
     public RoutingPolicy Validate()

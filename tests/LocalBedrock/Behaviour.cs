@@ -55,7 +55,17 @@ public abstract record Behaviour
     public static Behaviour From(Func<RecordedRequest, Reply> compose) => new ReplyBehaviour(compose);
 
     /// <summary>Waits (until the client gives up) before behaving like <paramref name="then"/>.</summary>
-    public static Behaviour Delay(TimeSpan delay, Behaviour? then = null) => new DelayBehaviour(delay, then ?? Echo);
+    public static Behaviour Delay(TimeSpan delay, Behaviour? then = null) => new DelayBehaviour(_ => delay, then ?? Echo);
+
+    /// <summary>
+    /// Waits for a time computed from the request (until the client gives up) before behaving like
+    /// <paramref name="then"/>: a stand-in for a model whose latency grows with its input.
+    /// </summary>
+    public static Behaviour Delay(Func<RecordedRequest, TimeSpan> delay, Behaviour? then = null)
+    {
+        ArgumentNullException.ThrowIfNull(delay);
+        return new DelayBehaviour(delay, then ?? Echo);
+    }
 }
 
 internal sealed record ReplyBehaviour(Func<RecordedRequest, Reply> Compose) : Behaviour;
@@ -64,7 +74,7 @@ internal sealed record HttpErrorBehaviour(HttpStatusCode Status, string ErrorTyp
 
 internal sealed record StreamExceptionBehaviour(string ExceptionType, int AfterEvents, string Message, ReplyBehaviour Reply) : Behaviour;
 
-internal sealed record DelayBehaviour(TimeSpan Duration, Behaviour Then) : Behaviour;
+internal sealed record DelayBehaviour(Func<RecordedRequest, TimeSpan> Duration, Behaviour Then) : Behaviour;
 
 /// <summary>One content block of a scripted reply: text, or a tool call with JSON input.</summary>
 public sealed record ReplyBlock(string? Text, string? ToolUseId, string? ToolName, string? ToolInputJson)

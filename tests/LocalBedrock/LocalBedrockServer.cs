@@ -192,7 +192,7 @@ public sealed class LocalBedrockServer : IAsyncDisposable
             case DelayBehaviour delay:
                 try
                 {
-                    await Task.Delay(delay.Duration, context.RequestAborted).ConfigureAwait(false);
+                    await Task.Delay(delay.Duration(recorded), context.RequestAborted).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {

@@ -14,6 +14,7 @@ public sealed class LocalPipelineRunTests : IAsyncLifetime, IDisposable
 {
     private static readonly long LightMaxBytes = new HybridPipelineStackProps().LightMaxBytes;
     private static readonly int LightMaxPages = new HybridPipelineStackProps().LightMaxPages;
+    private static readonly long LightMaxCharacters = new HybridPipelineStackProps().LightMaxCharacters;
 
     private readonly CancellationTokenSource timeout = new(TimeSpan.FromMinutes(2));
     private LocalAwsServer aws = null!;
@@ -87,9 +88,9 @@ public sealed class LocalPipelineRunTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Document_exactly_at_both_thresholds_stays_in_lambda()
+    public async Task Document_exactly_at_all_thresholds_stays_in_lambda()
     {
-        var upload = Upload("incoming/edge.pdf", (int)LightMaxBytes, pages: LightMaxPages);
+        var upload = Upload("incoming/edge.pdf", (int)LightMaxBytes, pages: LightMaxPages, characters: LightMaxCharacters);
 
         var outcome = await RunAsync(upload);
 
@@ -276,9 +277,19 @@ public sealed class LocalPipelineRunTests : IAsyncLifetime, IDisposable
     private Task<ExecutionOutcome> RunAsync(LocalS3Object upload, LocalExecutionOptions? options = null) =>
         stateMachine.RunAsync(ObjectCreatedEvent.For(upload), options, timeout.Token);
 
-    private LocalS3Object Upload(string key, int bytes, int? pages = null)
+    private LocalS3Object Upload(string key, int bytes, int? pages = null, long? characters = null)
     {
-        var metadata = pages is { } count ? new Dictionary<string, string> { ["pages"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture) } : null;
+        var metadata = new Dictionary<string, string>();
+        if (pages is { } count)
+        {
+            metadata["pages"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (characters is { } text)
+        {
+            metadata["characters"] = text.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         var content = Encoding.ASCII.GetBytes(new string('x', bytes));
         var versionId = aws.S3.PutObject(StandInPipelineTasks.InputBucket, key, content, "application/octet-stream", metadata);
         return aws.S3.GetObject(StandInPipelineTasks.InputBucket, key, versionId)!;

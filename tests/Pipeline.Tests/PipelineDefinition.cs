@@ -29,6 +29,17 @@ public static class PipelineDefinition
     /// <summary>Synthesizes the stack with <paramref name="props"/> (bundling skipped) and returns its template JSON.</summary>
     public static string SynthesizeTemplate(HybridPipelineStackProps props)
     {
+        // The CDK's bridge to its Node.js process does not take two syntheses at once; test classes run in parallel.
+        lock (SynthesisLock)
+        {
+            return Synthesize(props);
+        }
+    }
+
+    private static readonly object SynthesisLock = new();
+
+    private static string Synthesize(HybridPipelineStackProps props)
+    {
         var outdir = Directory.CreateTempSubdirectory("pipeline-synth-");
         try
         {

@@ -31,12 +31,14 @@ public sealed class EmbeddingEngineFixture : IAsyncLifetime
 /// </summary>
 public sealed class RealPipelineRunTests(EmbeddingEngineFixture model) : IClassFixture<EmbeddingEngineFixture>, IAsyncLifetime, IDisposable
 {
-    // Pattern 4 with a lowered byte threshold, so that a large text document goes to the heavy path without
-    // embedding megabytes in a unit test; the thresholds are stack props, and this is one.
+    // Pattern 4 with lowered thresholds, so that a large document goes to the heavy path without embedding megabytes
+    // in a unit test; the thresholds are stack props.
     private const long TestLightMaxBytes = 48 * 1024;
+    private const int TestLightMaxPages = 5;
 
     private static readonly Lazy<string> LowThresholdDefinition = new(() =>
-        PipelineDefinition.Resolve(PipelineDefinition.SynthesizeTemplate(new HybridPipelineStackProps { LightMaxBytes = TestLightMaxBytes })));
+        PipelineDefinition.Resolve(PipelineDefinition.SynthesizeTemplate(
+            new HybridPipelineStackProps { LightMaxBytes = TestLightMaxBytes, LightMaxPages = TestLightMaxPages })));
 
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(4));
     private LocalAwsServer _aws = null!;
@@ -236,7 +238,7 @@ public sealed class RealPipelineRunTests(EmbeddingEngineFixture model) : IClassF
             ".md" => Testing.DocumentCorpus.Corpus.Markdown(Prose.Paragraphs(large ? (int)TestLightMaxBytes + 8_000 : 5_000, seed)),
             ".html" => Testing.DocumentCorpus.Corpus.Html(Prose.Paragraphs(5_000, seed)),
             ".docx" => Testing.DocumentCorpus.Corpus.Docx(Prose.Paragraphs(5_000, seed)),
-            ".pdf" => Testing.DocumentCorpus.Corpus.Pdf(large ? new HybridPipelineStackProps().LightMaxPages + 1 : 2, seed),
+            ".pdf" => Testing.DocumentCorpus.Corpus.Pdf(large ? TestLightMaxPages + 1 : 2, seed),
             var other => throw new ArgumentException($"no generator for {other}", nameof(key)),
         };
     }

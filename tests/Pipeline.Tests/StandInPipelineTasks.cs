@@ -67,12 +67,13 @@ public sealed class StandInPipelineTasks : IDisposable
         var head = await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key, VersionId = versionId }, cancellationToken);
         var type = Path.GetExtension(key).TrimStart('.').ToLowerInvariant();
         var accepted = KnownTypes.Contains(type);
-        // The real preprocess counts PDF pages; the stand-in takes them from user metadata set by the test.
+        // The real preprocess counts PDF pages and characters; the stand-in takes them from user metadata set by the test.
         int? pages = head.Metadata["pages"] is { Length: > 0 } text ? int.Parse(text, CultureInfo.InvariantCulture) : null;
         var document = new JsonObject
         {
             ["bucket"] = bucket, ["key"] = key, ["versionId"] = versionId, ["type"] = type,
-            ["bytes"] = head.ContentLength, ["pages"] = pages, ["characters"] = head.ContentLength,
+            ["bytes"] = head.ContentLength, ["pages"] = pages,
+            ["characters"] = head.Metadata["characters"] is { Length: > 0 } characters ? long.Parse(characters, CultureInfo.InvariantCulture) : head.ContentLength,
             ["status"] = accepted ? "accepted" : "rejected",
             ["reason"] = accepted ? null : $"'{type}' is not a supported document type",
         };

@@ -1,23 +1,25 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ReferenceArchitectures.Testing.LocalBedrock;
 
-namespace ReferenceArchitectures.Pipeline.Tests;
+namespace ReferenceArchitectures.Testing.LocalBedrock;
 
 /// <summary>
 /// A stand-in for the model behind the local Bedrock endpoint: it answers the tool the request requires with input
 /// that fits the tool's own JSON schema, derived from the request's text, so the real analyzer's validation passes.
+/// Shared by the pipeline's local runs and its benchmark.
 /// </summary>
 public static class LocalAnalysisModel
 {
-    public static Behaviour Behaviour { get; } = Testing.LocalBedrock.Behaviour.From(Answer);
+    public static Behaviour Behaviour { get; } = LocalBedrock.Behaviour.From(Answer);
 
     /// <summary>An answer whose category is not among the allowed ones: the analyzer must reject it.</summary>
-    public static Behaviour OffSchema { get; } = Testing.LocalBedrock.Behaviour.From(request =>
+    public static Behaviour OffSchema { get; } = LocalBedrock.Behaviour.From(request =>
         new Reply([ReplyBlock.OfToolUse("tooluse_off", ToolName(request.Body!.Value), """{"category":"poetry","confidence":0.5,"entities":[],"summary":"?"}""")], "tool_use"));
 
-    private static Reply Answer(RecordedRequest request)
+    /// <summary>The reply <see cref="Behaviour"/> gives, for composing it with other behaviours.</summary>
+    public static Reply Answer(RecordedRequest request)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var body = request.Body ?? throw new InvalidOperationException("The request has no JSON body.");
         var tool = ToolName(body);
         var text = request.LastUserText ?? "";
