@@ -19,7 +19,7 @@ public static class CdkTestApp
 
     public static App CreateApp(string outdir, IReadOnlyDictionary<string, object>? extraContext = null, bool bundle = false)
     {
-        var context = CdkJsonContext();
+        var context = ReferenceArchitectures.Cdk.Configuration.CdkJsonContext.Read();
         if (!bundle)
         {
             foreach (var (key, value) in SkipBundling)
@@ -82,31 +82,6 @@ public static class CdkTestApp
         var json = File.ReadAllText(path);
         return new SynthesizedStack(stackName, Template.FromString(json), json, path);
     }
-
-    private static Dictionary<string, object> CdkJsonContext()
-    {
-        using var document = JsonDocument.Parse(File.ReadAllText(RepositoryLayout.PathFromRoot("cdk.json")));
-        var context = new Dictionary<string, object>(StringComparer.Ordinal);
-        if (document.RootElement.TryGetProperty("context", out var values))
-        {
-            foreach (var property in values.EnumerateObject())
-            {
-                context[property.Name] = ToClr(property.Value);
-            }
-        }
-
-        return context;
-    }
-
-    private static object ToClr(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Number => value.GetDouble(),
-        JsonValueKind.Array => value.EnumerateArray().Select(ToClr).ToArray(),
-        JsonValueKind.Object => value.EnumerateObject().ToDictionary(property => property.Name, property => ToClr(property.Value)),
-        _ => value.GetString() ?? string.Empty,
-    };
 }
 
 /// <summary>The app as Program.cs builds it, synthesized once per test class with bundling skipped.</summary>

@@ -43,7 +43,7 @@ public static class PipelineDefinition
         var outdir = Directory.CreateTempSubdirectory("pipeline-synth-");
         try
         {
-            var context = CdkJsonContext();
+            var context = ReferenceArchitectures.Cdk.Configuration.CdkJsonContext.Read();
             context["aws:cdk:bundling-stacks"] = Array.Empty<object>();
             var app = new App(new AppProps { Outdir = outdir.FullName, Context = context });
             var stack = new HybridPipelineStack(app, "HybridPipelineStack", props);
@@ -116,26 +116,4 @@ public static class PipelineDefinition
         (string?)resources[name]?["Type"] ?? throw new InvalidOperationException($"The definition refers to '{name}', which is not a resource of the template.");
 
     private static string ShortHex(string name) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..17];
-
-    private static Dictionary<string, object> CdkJsonContext()
-    {
-        // The same feature flags as `cdk synth`, so the definition is the one that deploys.
-        using var document = JsonDocument.Parse(File.ReadAllText(RepositoryLayout.PathFromRoot("cdk.json")));
-        var context = new Dictionary<string, object>(StringComparer.Ordinal);
-        foreach (var property in document.RootElement.GetProperty("context").EnumerateObject())
-        {
-            context[property.Name] = ToClr(property.Value);
-        }
-
-        return context;
-    }
-
-    private static object ToClr(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Number => value.GetDouble(),
-        JsonValueKind.Array => value.EnumerateArray().Select(ToClr).ToArray(),
-        _ => value.GetString() ?? string.Empty,
-    };
 }

@@ -13,7 +13,7 @@ public static class AppSynthesizer
         var outdir = Directory.CreateTempSubdirectory("pattern-advisor-synth-");
         try
         {
-            var context = CdkJsonContext();
+            var context = ReferenceArchitectures.Cdk.Configuration.CdkJsonContext.Read();
             // No `dotnet publish` or Docker build for a diagram: assets are left unbundled.
             context["aws:cdk:bundling-stacks"] = Array.Empty<object>();
             var app = new App(new AppProps { Outdir = outdir.FullName, Context = context });
@@ -28,29 +28,4 @@ public static class AppSynthesizer
             outdir.Delete(recursive: true);
         }
     }
-
-    private static Dictionary<string, object> CdkJsonContext()
-    {
-        using var document = JsonDocument.Parse(File.ReadAllText(RepositoryLayout.PathFromRoot("cdk.json")));
-        var context = new Dictionary<string, object>(StringComparer.Ordinal);
-        if (document.RootElement.TryGetProperty("context", out var values))
-        {
-            foreach (var property in values.EnumerateObject())
-            {
-                context[property.Name] = ToClr(property.Value);
-            }
-        }
-
-        return context;
-    }
-
-    private static object ToClr(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Number => value.GetDouble(),
-        JsonValueKind.Array => value.EnumerateArray().Select(ToClr).ToArray(),
-        JsonValueKind.Object => value.EnumerateObject().ToDictionary(property => property.Name, property => ToClr(property.Value)),
-        _ => value.GetString() ?? string.Empty,
-    };
 }
