@@ -101,7 +101,7 @@ public sealed class ServiceNetwork : Construct
             "The CDK's provider that removes the default security group's rules runs with AWSLambdaBasicExecutionRole; the CDK defines that role, not this stack.",
             "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
         NagAcknowledgements.Acknowledge(provider.Node.FindChild("Handler"), "AwsSolutions-L1",
-            "The CDK picks the Node.js runtime of its provider that removes the default security group's rules, per Region through a mapping.");
+            "The CDK's provider that removes the default security group's rules runs on Node.js 22 (CustomResourceRuntimeUpgrade); CDK 2.160 knows no newer runtime to give its handler.");
     }
 
     private void AddServiceEndpoints()
