@@ -10,7 +10,8 @@ public static class FargateModelSettings
 {
     public const string Prefix = "fargateModel:";
 
-    private static readonly IReadOnlyDictionary<string, TaskArchitecture> Architectures =
+    /// <summary>The values the architecture setting takes, as written in cdk.json or after -c.</summary>
+    public static IReadOnlyDictionary<string, TaskArchitecture> Architectures { get; } =
         new Dictionary<string, TaskArchitecture>(StringComparer.Ordinal) { ["arm64"] = TaskArchitecture.Arm64, ["x86_64"] = TaskArchitecture.X64 };
 
     private static readonly IReadOnlyDictionary<string, PrivateEgress> Egresses =

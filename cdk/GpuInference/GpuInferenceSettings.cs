@@ -16,7 +16,8 @@ public static class GpuInferenceSettings
     private static readonly IReadOnlyDictionary<string, GpuAmiSelection> AmiSelections =
         new Dictionary<string, GpuAmiSelection>(StringComparer.Ordinal) { ["latest"] = GpuAmiSelection.LatestAtDeploy, ["cached"] = GpuAmiSelection.CachedInContext };
 
-    private static readonly IReadOnlyDictionary<string, bool> Booleans =
+    /// <summary>The values a yes-or-no setting takes.</summary>
+    public static IReadOnlyDictionary<string, bool> Booleans { get; } =
         new Dictionary<string, bool>(StringComparer.Ordinal) { ["true"] = true, ["false"] = false };
 
     // Settings whose key is not the property's name in camel case.

@@ -11,7 +11,8 @@ public static class HybridPipelineSettings
 {
     public const string Prefix = "hybridPipeline:";
 
-    private static readonly IReadOnlyDictionary<string, FunctionArchitecture> Architectures =
+    /// <summary>The values the architecture setting takes, as written in cdk.json or after -c.</summary>
+    public static IReadOnlyDictionary<string, FunctionArchitecture> Architectures { get; } =
         new Dictionary<string, FunctionArchitecture>(StringComparer.Ordinal) { ["x86_64"] = FunctionArchitecture.X64, ["arm64"] = FunctionArchitecture.Arm64 };
 
     /// <summary>Reads the settings once; a value that cannot be used throws <see cref="ContextSettingException"/> naming its key.</summary>

@@ -10,7 +10,8 @@ public static class LambdaBedrockSettings
 {
     public const string Prefix = "lambdaBedrock:";
 
-    private static readonly IReadOnlyDictionary<string, FunctionArchitecture> Architectures =
+    /// <summary>The values the architecture setting takes, as written in cdk.json or after -c.</summary>
+    public static IReadOnlyDictionary<string, FunctionArchitecture> Architectures { get; } =
         new Dictionary<string, FunctionArchitecture>(StringComparer.Ordinal) { ["x86_64"] = FunctionArchitecture.X64, ["arm64"] = FunctionArchitecture.Arm64 };
 
     private static readonly IReadOnlyDictionary<string, ApiAuthorization> Authorizations =

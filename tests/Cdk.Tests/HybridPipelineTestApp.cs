@@ -33,3 +33,8 @@ public sealed class HybridPipelineFixture : IDisposable
 
     public void Dispose() => outdir.Delete(recursive: true);
 }
+
+public sealed partial class SynthesizedAppFixture
+{
+    public SynthesizedStack HybridPipeline => Stacks[ReferenceArchitectureApp.HybridPipelineStackId];
+}

@@ -16,7 +16,7 @@ public sealed class Arm64PublishTests
         var work = Directory.CreateTempSubdirectory("modelserver-arm64-");
         try
         {
-            var project = Path.Combine(RepositoryRoot.Path, "containers", "ModelServer", "ModelServer.csproj");
+            var project = Path.Combine(RepositoryRoot.Path, "containers", "ModelServer", "ReferenceArchitectures.ModelServer.csproj");
             var output = Path.Combine(work.FullName, "app");
 
             var (exitCode, log) = await ChildProcess.RunAsync(

@@ -32,14 +32,14 @@ public sealed class CudaBuildFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var project = Path.Combine(RepositoryRoot.Path, "containers", "ModelServer", "ModelServer.csproj");
+        var project = Path.Combine(RepositoryRoot.Path, "containers", "ModelServer", "ReferenceArchitectures.ModelServer.csproj");
         var started = Stopwatch.StartNew();
         (ExitCode, BuildLog) = await ChildProcess.RunAsync(
             DotNet.Path, ["build", project, "-p:OnnxRuntimeFlavor=Cuda", "--artifacts-path", ArtifactsPath, "-nologo", "-v:q", "-nodeReuse:false", "--disable-build-servers"],
             RepositoryRoot.Path, new Dictionary<string, string?>(), TimeSpan.FromMinutes(15));
         Elapsed = started.Elapsed;
         // The artifacts layout: bin/<project>/<configuration>.
-        var folder = Path.Combine(ArtifactsPath, "bin", "ModelServer", "debug");
+        var folder = Path.Combine(ArtifactsPath, "bin", "ReferenceArchitectures.ModelServer", "debug");
         OutputFolder = File.Exists(Path.Combine(folder, "ReferenceArchitectures.ModelServer.dll")) ? folder : null;
     }
 

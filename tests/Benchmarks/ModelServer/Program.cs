@@ -21,7 +21,7 @@ var raw = await RawThroughput.MeasureAsync(sentences, duration);
 
 var work = Directory.CreateTempSubdirectory("modelserver-bench-");
 Console.Error.WriteLine($"publishing the server into {work.FullName} ...");
-await Processes.RunAsync("dotnet", ["publish", Path.Combine(root, "containers", "ModelServer", "ModelServer.csproj"), "-c", "Release", "-o", work.FullName, "--nologo", "-v", "q"]);
+await Processes.RunAsync("dotnet", ["publish", Path.Combine(root, "containers", "ModelServer", "ReferenceArchitectures.ModelServer.csproj"), "-c", "Release", "-o", work.FullName, "--nologo", "-v", "q"]);
 
 var port = FreePort();
 using var server = Process.Start(new ProcessStartInfo("dotnet", [Path.Combine(work.FullName, "ReferenceArchitectures.ModelServer.dll"), "--urls", $"http://127.0.0.1:{port}"])

@@ -7,7 +7,7 @@ namespace ReferenceArchitectures.Tools.Advisor.Diagrams;
 /// <summary>Synthesizes the CDK app in-process, as Program.cs does with cdk.json's context, but without bundling assets.</summary>
 public static class AppSynthesizer
 {
-    /// <returns>Each stack's name and template JSON, in the order the app creates them.</returns>
+    /// <returns>Each stack's construct id (LambdaBedrockStack, ...) and template JSON, in the order the app creates them.</returns>
     public static IReadOnlyList<(string StackName, string TemplateJson)> Synthesize()
     {
         var outdir = Directory.CreateTempSubdirectory("pattern-advisor-synth-");
@@ -20,7 +20,7 @@ public static class AppSynthesizer
             var stacks = ReferenceArchitectureApp.Build(app);
             app.Synth();
             return stacks.All
-                .Select(stack => (stack.StackName, File.ReadAllText(Path.Combine(outdir.FullName, stack.StackName + ".template.json"))))
+                .Select(stack => (stack.Node.Id, File.ReadAllText(Path.Combine(outdir.FullName, stack.TemplateFile))))
                 .ToList();
         }
         finally
