@@ -2,7 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
 using ReferenceArchitectures.Cdk.Configuration;
-using ReferenceArchitectures.Cdk.LambdaBedrock;
+using ReferenceArchitectures.Cdk.Constructs;
 
 namespace ReferenceArchitectures.Cdk.HybridPipeline;
 

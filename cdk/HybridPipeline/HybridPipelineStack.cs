@@ -19,7 +19,6 @@ using Amazon.CDK.AWS.StepFunctions;
 using Amazon.CDK.AWS.StepFunctions.Tasks;
 using Constructs;
 using ReferenceArchitectures.Cdk.Constructs;
-using ReferenceArchitectures.Cdk.LambdaBedrock;
 using LambdaArchitecture = Amazon.CDK.AWS.Lambda.Architecture;
 using ContainerDefinition = Amazon.CDK.AWS.ECS.ContainerDefinition;
 using ContainerDefinitionOptions = Amazon.CDK.AWS.ECS.ContainerDefinitionOptions;

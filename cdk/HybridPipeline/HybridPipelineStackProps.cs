@@ -3,7 +3,6 @@ using Amazon.CDK.AWS.ECS;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
 using ReferenceArchitectures.Cdk.Constructs;
-using ReferenceArchitectures.Cdk.LambdaBedrock;
 
 namespace ReferenceArchitectures.Cdk.HybridPipeline;
 

@@ -1,5 +1,6 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.Logs;
+using ReferenceArchitectures.Cdk.Constructs;
 
 namespace ReferenceArchitectures.Cdk.LambdaBedrock;
 
@@ -11,13 +12,6 @@ public enum ApiAuthorization
 
     /// <summary>Anyone with the URL can call the API and spend Bedrock tokens. Only for short trials.</summary>
     None,
-}
-
-/// <summary>The CPU architecture the function is compiled for and runs on.</summary>
-public enum FunctionArchitecture
-{
-    X64,
-    Arm64,
 }
 
 /// <summary>Settings of pattern 1. Every default deploys a working, locked-down stack.</summary>

@@ -1,4 +1,5 @@
 using Amazon.CDK;
+using ReferenceArchitectures.Cdk.Constructs;
 using ReferenceArchitectures.Cdk.LambdaBedrock;
 
 namespace ReferenceArchitectures.Cdk.Tests;

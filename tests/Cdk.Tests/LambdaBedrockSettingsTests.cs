@@ -1,5 +1,6 @@
 using Amazon.CDK;
 using ReferenceArchitectures.Cdk.Configuration;
+using ReferenceArchitectures.Cdk.Constructs;
 using ReferenceArchitectures.Cdk.LambdaBedrock;
 
 namespace ReferenceArchitectures.Cdk.Tests;

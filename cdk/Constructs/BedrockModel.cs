@@ -1,6 +1,6 @@
 using Amazon.CDK;
 
-namespace ReferenceArchitectures.Cdk.LambdaBedrock;
+namespace ReferenceArchitectures.Cdk.Constructs;
 
 /// <summary>
 /// What the configured model id means for IAM: a foundation model in the stack's Region, or a
@@ -8,6 +8,9 @@ namespace ReferenceArchitectures.Cdk.LambdaBedrock;
 /// </summary>
 public sealed record BedrockModel
 {
+    // Patterns 1 and 4 both call the setting ModelId; errors name it so.
+    private const string ModelIdSetting = "ModelId";
+
     private const string FoundationModelResource = "foundation-model/";
     private const string InferenceProfileResource = "inference-profile/";
 
@@ -16,7 +19,7 @@ public sealed record BedrockModel
     /// Source: "Supported Regions and models for inference profiles",
     /// https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html
     /// (the Amazon Nova and Anthropic Claude rows). A profile for another model may route to fewer
-    /// Regions; override with <see cref="LambdaBedrockStackProps.InferenceProfileRegions"/> when it differs.
+    /// Regions; override with the stack props' <c>InferenceProfileRegions</c> when it differs.
     /// </summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> DefaultInferenceProfileRegions { get; } =
         new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
@@ -71,7 +74,7 @@ public sealed record BedrockModel
     /// <exception cref="ArgumentException">The id is blank, malformed, or names an unknown profile geography without Regions.</exception>
     public static BedrockModel Parse(string modelId, IReadOnlyList<string>? inferenceProfileRegions = null)
     {
-        const string setting = nameof(LambdaBedrockStackProps.ModelId);
+        const string setting = ModelIdSetting;
         if (string.IsNullOrWhiteSpace(modelId) || modelId.Any(char.IsWhiteSpace))
         {
             throw new ArgumentException($"{setting} must be a Bedrock model id, inference profile id or ARN without spaces; got '{modelId}'.");
@@ -148,13 +151,13 @@ public sealed record BedrockModel
         var slash = parts.Length == 6 ? parts[5].IndexOf('/', StringComparison.Ordinal) : -1;
         if (parts.Length != 6 || parts[2] != "bedrock" || slash <= 0 || slash == parts[5].Length - 1)
         {
-            throw new ArgumentException($"{nameof(LambdaBedrockStackProps.ModelId)} '{arn}' is not a Bedrock ARN of the form arn:<partition>:bedrock:<region>:<account>:<type>/<id>.");
+            throw new ArgumentException($"{ModelIdSetting} '{arn}' is not a Bedrock ARN of the form arn:<partition>:bedrock:<region>:<account>:<type>/<id>.");
         }
 
         var resourceType = parts[5][..(slash + 1)];
         if (resourceType is not (FoundationModelResource or InferenceProfileResource))
         {
-            throw new ArgumentException($"{nameof(LambdaBedrockStackProps.ModelId)} '{arn}' names a '{resourceType.TrimEnd('/')}'; only foundation-model and inference-profile ARNs are supported.");
+            throw new ArgumentException($"{ModelIdSetting} '{arn}' names a '{resourceType.TrimEnd('/')}'; only foundation-model and inference-profile ARNs are supported.");
         }
 
         return parts[5][(slash + 1)..];
