@@ -13,9 +13,11 @@ using ReferenceArchitectures.Cdk.LambdaBedrock;
 //#endif
 
 namespace ReferenceArchitectures.Cdk;
+//#if (RepositoryOnly)
 
 // The "if (LambdaBedrock)"-style comments mark what belongs to one pattern: `dotnet new` keeps only the chosen pattern's
 // lines when it writes a project from templates/ (see README, "Start a project from one pattern").
+//#endif
 
 /// <summary>The stacks of the app, as <c>cdk synth</c> builds them.</summary>
 public sealed class ReferenceArchitectureStacks

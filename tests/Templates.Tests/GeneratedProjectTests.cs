@@ -74,6 +74,7 @@ public sealed partial class GeneratedProjectTests(TemplatePackageFixture package
         }
 
         var code = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories).ToList();
+        Assert.All(code, file => Assert.DoesNotContain("//#", File.ReadAllText(file), StringComparison.Ordinal));
         Assert.All(code, file => Assert.All(Namespaces().Matches(File.ReadAllText(file)), m =>
             Assert.StartsWith(name + ".", m.Groups[1].Value, StringComparison.Ordinal)));
 

@@ -12,6 +12,9 @@ public static partial class TemplateWriter
     /// <summary>The name every namespace, project and the solution start with; `dotnet new -n` replaces it.</summary>
     public const string SourceName = "ReferenceArchitectures";
 
+    /// <summary>The condition that marks lines only the repository keeps.</summary>
+    public const string RepositoryOnly = "RepositoryOnly";
+
     private const string SolutionFile = SourceName + ".sln";
     private const string SnapshotFolder = "tests/Cdk.Tests/Snapshots";
 
@@ -63,7 +66,7 @@ public static partial class TemplateWriter
             if (lines[i].Contains("#if", StringComparison.Ordinal) && !PatternCondition().IsMatch(lines[i]))
             {
                 throw new InvalidOperationException(
-                    $"{file}:{i + 1} holds '#if' other than a whole line '//#if (Pattern)' naming one of {string.Join(", ", PatternCatalog.PatternNames)}; `dotnet new` would treat it as a condition.");
+                    $"{file}:{i + 1} holds '#if' other than a whole line '//#if (Pattern)' naming one of {string.Join(", ", PatternCatalog.PatternNames)} or {RepositoryOnly}; `dotnet new` would treat it as a condition.");
             }
         }
     }
@@ -221,6 +224,9 @@ public static partial class TemplateWriter
             symbols[name] = new JsonObject { ["type"] = "computed", ["value"] = name == pattern.Pattern ? "true" : "false" };
         }
 
+        // Notes about the repository itself (how the templates are made) that a generated project has no use for.
+        symbols[RepositoryOnly] = new JsonObject { ["type"] = "computed", ["value"] = "false" };
+
         foreach (var parameter in pattern.Parameters)
         {
             var symbol = new JsonObject
@@ -309,7 +315,7 @@ public static partial class TemplateWriter
         return host.ToJsonString(Indented) + "\n";
     }
 
-    [GeneratedRegex(@"^\s*//#if \((LambdaBedrock|FargateModel|GpuInference|HybridPipeline)\)$")]
+    [GeneratedRegex(@"^\s*//#if \((LambdaBedrock|FargateModel|GpuInference|HybridPipeline|RepositoryOnly)\)$")]
     private static partial Regex PatternCondition();
 
     [GeneratedRegex("""<PackageVersion Include="([^"]+)" """)]
