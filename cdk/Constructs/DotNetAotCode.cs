@@ -11,7 +11,8 @@ namespace ReferenceArchitectures.Cdk.Constructs;
 /// <summary>What to build and for which CPU.</summary>
 /// <param name="ProjectPath">The function's .csproj, relative to the repository root.</param>
 /// <param name="Architecture">The function's architecture; the build targets the matching Linux runtime identifier.</param>
-/// <param name="AssemblyName">The executable's name before it is renamed to <c>bootstrap</c>; defaults to the project file's name.</param>
+/// <param name="AssemblyName">The executable's name before it is renamed to <c>bootstrap</c>; defaults to the project's
+/// <c>&lt;AssemblyName&gt;</c>, or its file name when it sets none.</param>
 public sealed record DotNetAotCodeOptions(string ProjectPath, LambdaArchitecture Architecture, string? AssemblyName = null);
 
 /// <summary>
@@ -45,7 +46,7 @@ public static class DotNetAotCode
 
         var build = new AotBuild(
             projectFile,
-            options.AssemblyName ?? Path.GetFileNameWithoutExtension(projectFile),
+            options.AssemblyName ?? AssemblyNameOf(projectFile),
             RuntimeIdentifierFor(options.Architecture),
             options.Architecture);
         var local = new LocalDotNetAotBundling(build);
@@ -79,6 +80,11 @@ public static class DotNetAotCode
 
     private static string RuntimeIdentifierFor(LambdaArchitecture architecture) =>
         architecture.Name == LambdaArchitecture.ARM_64.Name ? "linux-arm64" : "linux-x64";
+
+    // What `dotnet publish` names the executable: the project's <AssemblyName>, else the project file's name.
+    private static string AssemblyNameOf(string projectFile) =>
+        System.Xml.Linq.XDocument.Load(projectFile).Descendants("AssemblyName").Select(e => e.Value.Trim()).LastOrDefault(v => v.Length > 0)
+        ?? Path.GetFileNameWithoutExtension(projectFile);
 }
 
 /// <summary>One function build: project, executable name and target.</summary>

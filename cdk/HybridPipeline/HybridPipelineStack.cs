@@ -38,9 +38,6 @@ public sealed class HybridPipelineStack : Stack
 {
     public const string FunctionProjectPath = "functions/DocumentPipeline/ReferenceArchitectures.Functions.DocumentPipeline.csproj";
 
-    /// <summary>The function project's &lt;AssemblyName&gt;: the executable that bundling renames to <c>bootstrap</c>.</summary>
-    public const string FunctionAssemblyName = "DocumentPipeline";
-
     public const string WorkerDockerfile = "containers/BatchWorker/Dockerfile";
     public const string WorkerContainerName = "BatchWorker";
 
@@ -140,7 +137,7 @@ public sealed class HybridPipelineStack : Stack
 
         // All four functions are one executable; one Code object means one asset and one build.
         var architecture = props.Architecture == FunctionArchitecture.Arm64 ? LambdaArchitecture.ARM_64 : LambdaArchitecture.X86_64;
-        var code = props.FunctionCode ?? DotNetAotCode.FromProject(this, new DotNetAotCodeOptions(FunctionProjectPath, architecture, FunctionAssemblyName));
+        var code = props.FunctionCode ?? DotNetAotCode.FromProject(this, new DotNetAotCodeOptions(FunctionProjectPath, architecture));
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["OUTPUT_BUCKET"] = OutputBucket.BucketName,

@@ -26,9 +26,6 @@ public sealed class LambdaBedrockStack : Stack
 {
     public const string FunctionProjectPath = "functions/InferenceApi/ReferenceArchitectures.Functions.InferenceApi.csproj";
 
-    /// <summary>The function project's &lt;AssemblyName&gt;: the executable that bundling renames to <c>bootstrap</c>.</summary>
-    public const string FunctionAssemblyName = "InferenceApi";
-
     public const string ConverseHandler = "converse";
     public const string ConverseStreamHandler = "converse-stream";
     public const string ChatRoutePath = "/v1/chat";
@@ -48,7 +45,7 @@ public sealed class LambdaBedrockStack : Stack
         var architecture = props.Architecture == FunctionArchitecture.Arm64 ? LambdaArchitecture.ARM_64 : LambdaArchitecture.X86_64;
 
         // Both functions are one executable; one Code object means one asset and one build.
-        var code = DotNetAotCode.FromProject(this, new DotNetAotCodeOptions(FunctionProjectPath, architecture, FunctionAssemblyName));
+        var code = DotNetAotCode.FromProject(this, new DotNetAotCodeOptions(FunctionProjectPath, architecture));
 
         var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["BEDROCK_MODEL_ID"] = model.ModelId };
         if (props.GuardrailId is { Length: > 0 } guardrailId)

@@ -13,9 +13,7 @@ public static class HybridPipelineTestApp
         var app = CdkTestApp.CreateApp(outdir);
         var stack = new HybridPipelineStack(app, ReferenceArchitectureApp.HybridPipelineStackId, props);
         app.Synth();
-        var path = Path.Combine(outdir, stack.StackName + ".template.json");
-        var json = File.ReadAllText(path);
-        return new SynthesizedStack(stack.StackName, Amazon.CDK.Assertions.Template.FromString(json), json, path);
+        return CdkTestApp.Read(outdir, stack.StackName);
     }
 }
 
