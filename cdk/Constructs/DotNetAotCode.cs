@@ -25,8 +25,18 @@ public static class DotNetAotCode
     /// <summary>Folders that are never part of a function build; leaving them out keeps hashing quick.</summary>
     public static IReadOnlyList<string> SourceExcludes { get; } =
     [
-        "node_modules", "cdk.out", ".git", ".vs", "**/bin", "**/obj", "**/TestResults", "tests", "tools",
+        "node_modules", "cdk.out", ".git", ".vs", "**/bin", "**/obj", "**/TestResults", "tests", "tools", "artifacts",
     ];
+
+    /// <summary>Where finished builds are kept by input hash, relative to the repository root (git ignores it).</summary>
+    public const string BuildCacheFolder = "artifacts/aot";
+
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<AotBuildRecord> Builds = new();
+
+    /// <summary>The local builds this process made or reused, in order: what a test reads to see that nothing was rebuilt.</summary>
+    public static IReadOnlyCollection<AotBuildRecord> BuildHistory => Builds;
+
+    internal static void Record(AotBuildRecord build) => Builds.Enqueue(build);
 
     private const string BuildImageFolder = "cdk/Constructs/DotNetAotBuildImage";
 
@@ -44,11 +54,13 @@ public static class DotNetAotCode
             throw new ArgumentException($"'{options.ProjectPath}' is not a .csproj file under {RepositoryLayout.Root}.", nameof(options));
         }
 
-        var build = new AotBuild(
-            projectFile,
-            options.AssemblyName ?? AssemblyNameOf(projectFile),
-            RuntimeIdentifierFor(options.Architecture),
-            options.Architecture);
+        var assemblyName = options.AssemblyName ?? AssemblyNameOf(projectFile);
+        var runtimeIdentifier = RuntimeIdentifierFor(options.Architecture);
+        // The asset is named after what the build reads and how it builds, not after the whole repository: an edit
+        // under cdk/ or tests/ then neither changes the asset nor starts another Native AOT build.
+        var inputHash = DotNetBuildInputs.Hash(RepositoryLayout.Root, projectFile,
+            $"dotnet publish -c Release -r {runtimeIdentifier} --self-contained -p:PublishAot=true; {assemblyName} -> bootstrap; .NET {System.Environment.Version}");
+        var build = new AotBuild(projectFile, assemblyName, runtimeIdentifier, options.Architecture, inputHash);
         var local = new LocalDotNetAotBundling(build);
 
         // DockerImage.FromBuild runs `docker build` the moment it is called, so build the image only when
@@ -62,6 +74,8 @@ public static class DotNetAotCode
         return Code.FromAsset(RepositoryLayout.Root, new Amazon.CDK.AWS.S3.Assets.AssetOptions
         {
             Exclude = [.. SourceExcludes],
+            AssetHashType = AssetHashType.CUSTOM,
+            AssetHash = inputHash,
             Bundling = new BundlingOptions
             {
                 Image = image,
@@ -87,8 +101,11 @@ public static class DotNetAotCode
         ?? Path.GetFileNameWithoutExtension(projectFile);
 }
 
-/// <summary>One function build: project, executable name and target.</summary>
-internal sealed record AotBuild(string ProjectFile, string AssemblyName, string RuntimeIdentifier, LambdaArchitecture Architecture)
+/// <summary>One local build that bundling made (<paramref name="Reused"/> false: it ran <c>dotnet publish</c>) or took from the cache.</summary>
+public sealed record AotBuildRecord(string ProjectFile, string InputHash, bool Reused);
+
+/// <summary>One function build: project, executable name, target, and the hash of its inputs.</summary>
+internal sealed record AotBuild(string ProjectFile, string AssemblyName, string RuntimeIdentifier, LambdaArchitecture Architecture, string InputHash)
 {
     public string DockerPlatform => RuntimeIdentifier == "linux-arm64" ? "linux/arm64" : "linux/amd64";
 
@@ -146,6 +163,17 @@ internal sealed class LocalDotNetAotBundling : DeputyBase, ILocalBundling
             return false;
         }
 
+        // A synthesis into a fresh folder (every test, `cdk synth -o elsewhere`) would otherwise publish again: take the
+        // output of an earlier build of the same inputs instead.
+        var cached = Path.Combine(RepositoryLayout.Root, DotNetAotCode.BuildCacheFolder, build.InputHash);
+        if (Directory.Exists(cached))
+        {
+            Console.Error.WriteLine($"bundling {build.AssemblyName}: reusing the Native AOT build of the same inputs in {DotNetAotCode.BuildCacheFolder}/{build.InputHash}");
+            CopyFolder(cached, outputDir);
+            DotNetAotCode.Record(new AotBuildRecord(build.ProjectFile, build.InputHash, Reused: true));
+            return true;
+        }
+
         Console.Error.WriteLine($"bundling {build.AssemblyName} with local dotnet publish ({build.RuntimeIdentifier}, Native AOT)");
         var artifacts = Path.Combine(Path.GetTempPath(), "dotnet-aot-bundling", Guid.NewGuid().ToString("N"));
         try
@@ -176,7 +204,40 @@ internal sealed class LocalDotNetAotBundling : DeputyBase, ILocalBundling
             File.Delete(symbols);
         }
 
+        Keep(outputDir, cached);
+        DotNetAotCode.Record(new AotBuildRecord(build.ProjectFile, build.InputHash, Reused: false));
         return true;
+    }
+
+    // Copied into a folder of its own and then renamed, so that a reader never sees half a build; when another process
+    // kept the same build first, its copy stays.
+    private static void Keep(string outputDir, string cached)
+    {
+        var staging = cached + "." + Guid.NewGuid().ToString("N");
+        CopyFolder(outputDir, staging);
+        try
+        {
+            Directory.Move(staging, cached);
+        }
+        catch (IOException) when (Directory.Exists(cached))
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    // File.Copy keeps the Unix permissions, so bootstrap stays executable.
+    private static void CopyFolder(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var directory in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(target, Path.GetRelativePath(source, directory)));
+        }
+
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetRelativePath(source, file)), overwrite: true);
+        }
     }
 
     private void Publish(string outputDir, string artifacts)

@@ -1,67 +1,36 @@
+using ReferenceArchitectures.Cdk.Constructs;
 using ReferenceArchitectures.Cdk.LambdaBedrock;
 
 namespace ReferenceArchitectures.Cdk.Tests;
 
-/// <summary>The one test that really compiles the function: it takes a minute or two.</summary>
+/// <summary>Pattern 1's function really compiled with Native AOT, once; a second synthesis reuses that build.</summary>
+[Trait("Category", "Slow")]
 public sealed class LambdaBedrockBundlingTests
 {
     [Fact]
-    public void Synthesis_builds_the_function_as_a_native_x64_bootstrap_without_symbols()
+    public void Synthesis_builds_the_function_as_a_native_x64_bootstrap_and_a_second_synthesis_reuses_it()
     {
-        var outdir = Directory.CreateTempSubdirectory("cdk-bundling-").FullName;
+        var first = Directory.CreateTempSubdirectory("cdk-bundling-").FullName;
+        var second = Directory.CreateTempSubdirectory("cdk-bundling-again-").FullName;
         try
         {
-            var stack = CdkTestApp.SynthesizeLambdaBedrock(new LambdaBedrockStackProps(), bundle: true, outdir: outdir);
+            var stack = CdkTestApp.SynthesizeLambdaBedrock(new LambdaBedrockStackProps(), bundle: true, outdir: first);
+            var built = NativeAotAsset.AssertBootstrapFor(first, stack);
+            var buildsBefore = DotNetAotCode.BuildHistory.Count;
 
-            var assetDirectory = Assert.Single(Directory.GetDirectories(outdir, "asset.*"));
-            var bootstrap = Path.Combine(assetDirectory, "bootstrap");
-            Assert.True(File.Exists(bootstrap), $"no bootstrap in {assetDirectory}");
-            Assert.True(OperatingSystem.IsWindows() || (File.GetUnixFileMode(bootstrap) & UnixFileMode.UserExecute) != 0, "bootstrap is not executable");
-            var header = new byte[20];
-            using (var file = File.OpenRead(bootstrap))
-            {
-                file.ReadExactly(header);
-            }
+            var again = CdkTestApp.SynthesizeLambdaBedrock(new LambdaBedrockStackProps(), bundle: true, outdir: second);
 
-            Assert.Equal("\u007fELF"u8.ToArray(), header[..4]);
-            Assert.Equal(2, header[4]); // ELFCLASS64
-            Assert.Equal(62, BitConverter.ToUInt16(header, 18)); // EM_X86_64
-            Assert.Empty(Directory.GetFiles(assetDirectory, "*.dbg", SearchOption.AllDirectories));
-            Assert.Empty(Directory.GetFiles(assetDirectory, "*.pdb", SearchOption.AllDirectories));
-            Assert.Contains(Path.GetFileName(assetDirectory)["asset.".Length..], stack.Json, StringComparison.Ordinal);
-
-            // provided.al2023 has glibc 2.34; a binary that needs a newer symbol version would not start there.
-            var required = RequiredGlibcVersions(bootstrap);
-            Assert.NotEmpty(required);
-            Assert.All(required, version => Assert.True(version <= new Version(2, 34), $"bootstrap needs GLIBC_{version}, newer than Amazon Linux 2023's 2.34"));
+            // Same inputs, same asset: the second synthesis, into a folder of its own, copies the first build.
+            var reused = NativeAotAsset.AssertBootstrapFor(second, again);
+            Assert.Equal(Path.GetFileName(built), Path.GetFileName(reused));
+            var record = Assert.Single(DotNetAotCode.BuildHistory.Skip(buildsBefore));
+            Assert.True(record.Reused, "the second synthesis ran dotnet publish again");
+            Assert.Equal(File.ReadAllBytes(Path.Combine(built, "bootstrap")), File.ReadAllBytes(Path.Combine(reused, "bootstrap")));
         }
         finally
         {
-            Directory.Delete(outdir, recursive: true);
-        }
-    }
-
-    private static List<Version> RequiredGlibcVersions(string binary)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("objdump", ["-T", binary]) { RedirectStandardOutput = true };
-        System.Diagnostics.Process process;
-        try
-        {
-            process = System.Diagnostics.Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new InvalidOperationException("objdump (Debian package binutils) is needed to read the binary's glibc symbol versions.", ex);
-        }
-
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            return System.Text.RegularExpressions.Regex.Matches(output, @"GLIBC_(\d+\.\d+(?:\.\d+)?)")
-                .Select(m => Version.Parse(m.Groups[1].Value))
-                .Distinct()
-                .ToList();
+            Directory.Delete(first, recursive: true);
+            Directory.Delete(second, recursive: true);
         }
     }
 }
