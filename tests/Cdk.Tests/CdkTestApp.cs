@@ -52,7 +52,10 @@ public static partial class CdkTestApp
     }
 }
 
-/// <summary>The app as Program.cs builds it, synthesized once per test class with bundling skipped.</summary>
+/// <summary>
+/// The app as Program.cs builds it, synthesized once for the whole test run with bundling skipped: every test class
+/// that reads the default templates shares it through <see cref="SynthesizedApp"/>.
+/// </summary>
 public sealed partial class SynthesizedAppFixture : IDisposable
 {
     private readonly DirectoryInfo outdir = Directory.CreateTempSubdirectory("cdk-app-");
@@ -65,4 +68,10 @@ public sealed partial class SynthesizedAppFixture : IDisposable
     public IReadOnlyDictionary<string, SynthesizedStack> Stacks { get; }
 
     public void Dispose() => outdir.Delete(recursive: true);
+}
+
+[CollectionDefinition(Name)]
+public sealed class SynthesizedApp : ICollectionFixture<SynthesizedAppFixture>
+{
+    public const string Name = "synthesized app";
 }

@@ -5,7 +5,8 @@ using ReferenceArchitectures.Cdk.FargateModel;
 namespace ReferenceArchitectures.Cdk.Tests;
 
 /// <summary>Pattern 2 as Program.cs builds it from cdk.json (all defaults).</summary>
-public sealed class FargateModelStackTests(SynthesizedAppFixture app) : IClassFixture<SynthesizedAppFixture>
+[Collection(SynthesizedApp.Name)]
+public sealed class FargateModelStackTests(SynthesizedAppFixture app)
 {
     private readonly ContainerTemplateQuery template = new(app.FargateModel);
 

@@ -5,7 +5,8 @@ using ReferenceArchitectures.Cdk.GpuInference;
 namespace ReferenceArchitectures.Cdk.Tests;
 
 /// <summary>Pattern 3 as Program.cs builds it from cdk.json (all defaults: g5.xlarge, the embedded model).</summary>
-public sealed class GpuInferenceStackTests(SynthesizedAppFixture app) : IClassFixture<SynthesizedAppFixture>
+[Collection(SynthesizedApp.Name)]
+public sealed class GpuInferenceStackTests(SynthesizedAppFixture app)
 {
     private readonly ContainerTemplateQuery template = new(app.GpuInference);
 

@@ -5,12 +5,13 @@ using States = ReferenceArchitectures.Cdk.HybridPipeline.HybridPipelineStack.Sta
 namespace ReferenceArchitectures.Cdk.Tests;
 
 /// <summary>Pattern 4 with its default props: the state machine's behaviour, the roles' scope, the storage settings.</summary>
-public sealed class HybridPipelineStackTests(HybridPipelineFixture pipeline) : IClassFixture<HybridPipelineFixture>
+[Collection(SynthesizedApp.Name)]
+public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
 {
     private const string LambdaInvoke = "arn:${AWS::Partition}:states:::lambda:invoke";
     private static readonly string[] LambdaTaskStates = [States.Preprocess, States.Analyze, States.Store, States.RecordFailure];
 
-    private readonly TemplateQuery template = new(pipeline.Stack.Json);
+    private readonly TemplateQuery template = new(app.HybridPipeline.Json);
 
     private JsonObject Definition => HybridPipelineDefinition.Of(template);
 
@@ -343,7 +344,7 @@ public sealed class HybridPipelineStackTests(HybridPipelineFixture pipeline) : I
     [Fact]
     public void Worker_image_is_built_from_its_dockerfile_with_only_the_libraries_and_the_worker_in_its_context()
     {
-        var template = new ContainerTemplateQuery(pipeline.Stack);
+        var template = new ContainerTemplateQuery(app.HybridPipeline);
         var image = Assert.Single(template.DockerImageAssets());
         var context = Path.Combine(template.OutputDirectory, (string)image["directory"]!);
 
@@ -355,4 +356,7 @@ public sealed class HybridPipelineStackTests(HybridPipelineFixture pipeline) : I
         Assert.Equal(["BatchWorker"], Directory.EnumerateDirectories(Path.Combine(context, "containers")).Select(Path.GetFileName));
         Assert.False(Directory.Exists(Path.Combine(context, "containers", "BatchWorker", "bin")), "build output was copied into the image context");
     }
+
+    [Fact]
+    public void Template_matches_its_snapshot() => Snapshot.Verify(app.HybridPipeline);
 }

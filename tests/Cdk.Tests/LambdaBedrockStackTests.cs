@@ -5,7 +5,8 @@ using ReferenceArchitectures.Cdk.LambdaBedrock;
 namespace ReferenceArchitectures.Cdk.Tests;
 
 /// <summary>Pattern 1 as Program.cs builds it from cdk.json (all defaults).</summary>
-public sealed class LambdaBedrockStackTests(SynthesizedAppFixture app) : IClassFixture<SynthesizedAppFixture>
+[Collection(SynthesizedApp.Name)]
+public sealed class LambdaBedrockStackTests(SynthesizedAppFixture app)
 {
     private const string NovaLiteArn = "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/amazon.nova-lite-v1:0";
 

@@ -5,11 +5,13 @@ using ReferenceArchitectures.Cdk.Constructs;
 
 namespace ReferenceArchitectures.Cdk.Tests;
 
-public sealed class NagTests(SynthesizedAppFixture app) : IClassFixture<SynthesizedAppFixture>
+[Collection(SynthesizedApp.Name)]
+public sealed class NagTests(SynthesizedAppFixture app)
 {
     private static readonly TimeSpan SafetyNet = TimeSpan.FromMinutes(3);
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task Every_stack_passes_cdk_nag_AwsSolutions()
     {
         using var timeout = new CancellationTokenSource(SafetyNet);
@@ -37,6 +39,7 @@ public sealed class NagTests(SynthesizedAppFixture app) : IClassFixture<Synthesi
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task Every_stack_passes_cdk_nag_also_when_synthesized_for_an_account_and_region()
     {
         // `cdk synth` and `cdk deploy` pin the stacks to the caller's account and region (Program.cs), which turns
@@ -58,6 +61,7 @@ public sealed class NagTests(SynthesizedAppFixture app) : IClassFixture<Synthesi
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task Nag_check_reports_a_plain_http_topic_and_a_wildcard_policy()
     {
         using var timeout = new CancellationTokenSource(SafetyNet);
@@ -71,6 +75,7 @@ public sealed class NagTests(SynthesizedAppFixture app) : IClassFixture<Synthesi
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task Nag_check_honours_cdk_nag_metadata_acknowledgments()
     {
         using var timeout = new CancellationTokenSource(SafetyNet);

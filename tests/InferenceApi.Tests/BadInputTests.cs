@@ -1,7 +1,8 @@
 namespace ReferenceArchitectures.InferenceApi.Tests;
 
 /// <summary>Every kind of bad input is answered 400 with a problem document that says what is wrong, and reaches no model.</summary>
-public sealed class BadInputTests(FunctionFixture function) : IClassFixture<FunctionFixture>
+[Collection(StartedFunctions.Name)]
+public sealed class BadInputTests(FunctionFixture function)
 {
     public static TheoryData<string, string, string> BadRequests => new()
     {

@@ -4,7 +4,8 @@ using ReferenceArchitectures.Testing.LocalBedrock;
 namespace ReferenceArchitectures.InferenceApi.Tests;
 
 /// <summary>The <c>converse</c> handler behind <c>POST /v1/chat</c>, run as a process against local endpoints.</summary>
-public sealed class ChatEndpointTests(FunctionFixture function) : IClassFixture<FunctionFixture>
+[Collection(StartedFunctions.Name)]
+public sealed class ChatEndpointTests(FunctionFixture function)
 {
     [Fact]
     public async Task A_chat_request_is_answered_with_the_models_reply_and_usage()

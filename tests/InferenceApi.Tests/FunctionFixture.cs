@@ -3,7 +3,7 @@ using ReferenceArchitectures.Testing.LocalRuntimeApi;
 
 namespace ReferenceArchitectures.InferenceApi.Tests;
 
-/// <summary>One local Bedrock endpoint and the two handlers' processes, shared by a test class.</summary>
+/// <summary>One local Bedrock endpoint and the two handlers' processes, started once and shared by every test class in <see cref="StartedFunctions"/>.</summary>
 public sealed class FunctionFixture : IAsyncLifetime
 {
     public LocalBedrockServer Bedrock { get; private set; } = null!;
@@ -42,4 +42,10 @@ public sealed class FunctionFixture : IAsyncLifetime
         await ConverseStream.DisposeAsync();
         await Bedrock.DisposeAsync();
     }
+}
+
+[CollectionDefinition(Name)]
+public sealed class StartedFunctions : ICollectionFixture<FunctionFixture>
+{
+    public const string Name = "started functions";
 }

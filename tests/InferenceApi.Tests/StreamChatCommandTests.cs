@@ -15,7 +15,8 @@ namespace ReferenceArchitectures.InferenceApi.Tests;
 /// signature and hands the request to the real function process as a payload 2.0 event, and the command prints
 /// the function's server-sent events.
 /// </summary>
-public sealed class StreamChatCommandTests(FunctionFixture function) : IClassFixture<FunctionFixture>, IAsyncLifetime
+[Collection(StartedFunctions.Name)]
+public sealed class StreamChatCommandTests(FunctionFixture function) : IAsyncLifetime
 {
     private WebApplication _functionUrl = null!;
     private Uri _url = null!;

@@ -3,7 +3,8 @@ using ReferenceArchitectures.Testing.LocalBedrock;
 namespace ReferenceArchitectures.InferenceApi.Tests;
 
 /// <summary>The <c>converse-stream</c> handler behind the Function URL, run as a process against local endpoints.</summary>
-public sealed class StreamEndpointTests(FunctionFixture function) : IClassFixture<FunctionFixture>
+[Collection(StartedFunctions.Name)]
+public sealed class StreamEndpointTests(FunctionFixture function)
 {
     [Fact]
     public async Task A_streamed_chat_sends_one_event_per_text_delta_then_a_final_event_with_usage()
