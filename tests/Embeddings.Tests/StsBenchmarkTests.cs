@@ -9,6 +9,7 @@ namespace ReferenceArchitectures.Embeddings.Tests;
 /// (TestData/stsb/SOURCE.md). A tokenizer, pooling or normalisation mistake costs several points.
 /// </summary>
 [Collection(SharedModel.Name)]
+[Trait("Category", "Slow")]
 public sealed class StsBenchmarkTests(ModelFixture model, ITestOutputHelper output)
 {
     [Fact]

@@ -5,6 +5,7 @@ namespace ReferenceArchitectures.ModelServer.Tests;
 /// (`dotnet publish -a $TARGETARCH`). No Docker engine runs here, so this test runs that publish step for arm64 and
 /// checks that ONNX Runtime's native library in the output is an AArch64 one and that the model is inside.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class Arm64PublishTests
 {
     // ELF header: e_machine at offset 18; 183 is EM_AARCH64 (System V ABI, AArch64 supplement).

@@ -57,6 +57,7 @@ public sealed class CudaBuildFixture : IAsyncLifetime
 }
 
 /// <summary>The CUDA build restores and compiles, and behaves as the settings say where no GPU is usable.</summary>
+[Trait("Category", "Slow")]
 public sealed class CudaBuildTests(CudaBuildFixture build, ITestOutputHelper output) : IClassFixture<CudaBuildFixture>
 {
     private string BuiltServer

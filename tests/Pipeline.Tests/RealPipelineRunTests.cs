@@ -29,6 +29,7 @@ public sealed class EmbeddingEngineFixture : IAsyncLifetime
 /// corpus of real documents of every type, small and large, through both paths, and injected faults. Every upload
 /// must end as a result (COMPLETED or REJECTED) or a dead letter, and a re-delivered upload is not processed again.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class RealPipelineRunTests(EmbeddingEngineFixture model) : IClassFixture<EmbeddingEngineFixture>, IAsyncLifetime, IDisposable
 {
     // Pattern 4 with lowered thresholds, so that a large document goes to the heavy path without embedding megabytes

@@ -17,7 +17,8 @@ public sealed record CommandResult(string Command, int ExitCode, string Output, 
 /// <summary>Runs commands as a user would type them, with a time limit, keeping their output.</summary>
 public static class Processes
 {
-    public static async Task<CommandResult> RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout)
+    public static async Task<CommandResult> RunAsync(
+        string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -38,6 +39,10 @@ public static class Processes
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         var command = $"{Path.GetFileName(fileName)} {string.Join(' ', start.ArgumentList)}";
         var output = new StringBuilder();
