@@ -4,9 +4,8 @@ using ReferenceArchitectures.Tools.TemplateBuilder;
 namespace ReferenceArchitectures.Templates.Tests;
 
 /// <summary>`dotnet new` options of the installed package: values reach cdk.json, and a value outside a choice is refused.</summary>
-[Collection(TemplatePackageGroup.Name)]
 [Trait("Category", "Slow")]
-public sealed class TemplateOptionTests(TemplatePackageFixture package)
+public sealed class TemplateOptionTests(TemplatePackageFixture package) : IClassFixture<TemplatePackageFixture>
 {
     [Fact]
     public async Task Chosen_values_go_to_cdk_json_and_the_default_snapshot_is_left_out()

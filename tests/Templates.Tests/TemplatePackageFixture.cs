@@ -3,57 +3,53 @@ using ReferenceArchitectures.Cdk;
 namespace ReferenceArchitectures.Templates.Tests;
 
 /// <summary>
-/// Packs templates/ once with `dotnet pack` and installs the package into a template cache of its own (a temporary
-/// folder given to `dotnet new` as its hive), so the user's own `dotnet new` setup is never touched.
+/// Packs templates/ once per test run with `dotnet pack` and installs the package into a template cache of its own (a
+/// temporary folder given to `dotnet new` as its hive), so the user's own `dotnet new` setup is never touched. Test
+/// classes that run in parallel share the one package: each takes this as a class fixture, and all of them await the
+/// same pack.
 /// </summary>
 public sealed class TemplatePackageFixture : IAsyncLifetime
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(10);
 
-    public DirectoryInfo Work { get; } = Directory.CreateTempSubdirectory("dotnet-new-");
+    private static readonly Lazy<Task<InstalledPackage>> Shared = new(InstallAsync);
 
-    public string Hive => Path.Combine(Work.FullName, "hive");
+    private InstalledPackage package = null!;
 
-    public string? PackageFile { get; private set; }
+    public DirectoryInfo Work => package.Work;
 
-    public CommandResult? Pack { get; private set; }
-
-    public CommandResult? Install { get; private set; }
-
-    public async Task InitializeAsync()
-    {
-        var packages = Path.Combine(Work.FullName, "package");
-        // Debug, like the solution's own build: the builder and the CDK app are then already built.
-        Pack = await Processes.RunAsync(Processes.DotNet,
-            ["pack", Path.Combine(RepositoryLayout.Root, "templates", "ReferenceArchitectures.Templates.csproj"), "-c", "Debug", "-o", packages, "-nologo", "-v:q"],
-            RepositoryLayout.Root, Limit);
-        PackageFile = Directory.Exists(packages) ? Directory.EnumerateFiles(packages, "*.nupkg").SingleOrDefault() : null;
-        if (PackageFile is not null)
-        {
-            Install = await Processes.RunAsync(Processes.DotNet, ["new", "install", PackageFile, "--debug:custom-hive", Hive], Work.FullName, Limit);
-        }
-    }
+    public async Task InitializeAsync() => package = await Shared.Value;
 
     /// <summary>Fails the calling test with the pack or install output unless both worked.</summary>
     public void EnsureInstalled()
     {
-        Assert.True(Pack is { ExitCode: 0 } && PackageFile is not null, Pack?.Describe() ?? "dotnet pack did not run");
-        Assert.True(Install is { ExitCode: 0 }, Install?.Describe() ?? "dotnet new install did not run");
+        Assert.True(package.Pack is { ExitCode: 0 } && package.PackageFile is not null, package.Pack.Describe());
+        Assert.True(package.Install is { ExitCode: 0 }, package.Install?.Describe() ?? "dotnet new install did not run");
     }
 
-    /// <summary>`dotnet new &lt;template&gt; -n &lt;name&gt; -o &lt;folder&gt; [options]` against this fixture's template cache.</summary>
+    /// <summary>`dotnet new &lt;template&gt; -n &lt;name&gt; -o &lt;folder&gt; [options]` against the package's template cache.</summary>
     public Task<CommandResult> NewAsync(string shortName, string name, string folder, params string[] options) =>
-        Processes.RunAsync(Processes.DotNet, ["new", shortName, "-n", name, "-o", folder, "--debug:custom-hive", Hive, .. options], Work.FullName, Limit);
+        Processes.RunAsync(Processes.DotNet, ["new", shortName, "-n", name, "-o", folder, "--debug:custom-hive", package.Hive, .. options], Work.FullName, Limit);
 
-    public Task DisposeAsync()
+    // The shared folder outlives every class that uses it; it goes when the test process ends.
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static async Task<InstalledPackage> InstallAsync()
     {
-        Work.Delete(recursive: true);
-        return Task.CompletedTask;
+        var work = Directory.CreateTempSubdirectory("dotnet-new-");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => work.Delete(recursive: true);
+        var packages = Path.Combine(work.FullName, "package");
+        var hive = Path.Combine(work.FullName, "hive");
+        // Debug, like the solution's own build: the builder and the CDK app are then already built.
+        var pack = await Processes.RunAsync(Processes.DotNet,
+            ["pack", Path.Combine(RepositoryLayout.Root, "templates", "ReferenceArchitectures.Templates.csproj"), "-c", "Debug", "-o", packages, "-nologo", "-v:q"],
+            RepositoryLayout.Root, Limit);
+        var packageFile = Directory.Exists(packages) ? Directory.EnumerateFiles(packages, "*.nupkg").SingleOrDefault() : null;
+        var install = packageFile is null
+            ? null
+            : await Processes.RunAsync(Processes.DotNet, ["new", "install", packageFile, "--debug:custom-hive", hive], work.FullName, Limit);
+        return new InstalledPackage(work, hive, pack, packageFile, install);
     }
-}
 
-[CollectionDefinition(Name)]
-public sealed class TemplatePackageGroup : ICollectionFixture<TemplatePackageFixture>
-{
-    public const string Name = "template package";
+    private sealed record InstalledPackage(DirectoryInfo Work, string Hive, CommandResult Pack, string? PackageFile, CommandResult? Install);
 }

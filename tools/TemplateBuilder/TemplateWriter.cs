@@ -156,7 +156,7 @@ public static partial class TemplateWriter
 
             ```bash
             npm ci && npx cdk synth          # synthesize {pattern.StackId} into cdk.out/
-            npm ci && dotnet test {SolutionFile}   # run every test: assertions, snapshot, cdk-nag, local runs
+            npm ci && dotnet build {SolutionFile} && dotnet test {SolutionFile} --no-build   # run every test: assertions, snapshot, cdk-nag, local runs
             ```
 
             Both need only the .NET 10 SDK and Node.js 20 or newer (plus, for Native AOT, a C toolchain and zlib headers:
