@@ -1,7 +1,6 @@
+using System.IO.Compression;
 using System.Text;
 using System.Xml;
-using DocumentFormat.OpenXml.Packaging;
-using DocumentFormat.OpenXml.Wordprocessing;
 using HtmlAgilityPack;
 using UglyToad.PdfPig;
 using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
@@ -110,44 +109,16 @@ public static class TextExtractor
     {
         try
         {
-            using var document = WordprocessingDocument.Open(content, isEditable: false);
-            var body = document.MainDocumentPart?.Document?.Body
+            using var archive = new ZipArchive(content, ZipArchiveMode.Read, leaveOpen: true);
+            var main = archive.GetEntry(WordprocessingText.MainPartName)
+                ?? throw new DocumentUnreadableException(DocumentType.Docx, $"it has no {WordprocessingText.MainPartName}, so it is not a Word document.");
+            using var stream = main.Open();
+            return WordprocessingText.ReadText(stream, cancellationToken)
                 ?? throw new DocumentUnreadableException(DocumentType.Docx, "it has no document body.");
-            var text = new StringBuilder();
-            // A paragraph inside a text box is also inside the paragraph that anchors the box, and is read with it.
-            foreach (var paragraph in body.Descendants<Paragraph>().Where(p => !p.Ancestors<Paragraph>().Any()))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                AppendParagraph(paragraph, text);
-                text.Append("\n\n");
-            }
-
-            return text.ToString();
         }
-        // System.IO.Packaging reports a damaged package as FileFormatException, a FormatException.
-        catch (Exception ex) when (ex is OpenXmlPackageException or FormatException or InvalidDataException or XmlException or IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidDataException or XmlException or IOException)
         {
             throw new DocumentUnreadableException(DocumentType.Docx, $"it is damaged ({ex.Message})", ex);
-        }
-    }
-
-    // A paragraph's InnerText would drop tabs and manual line breaks, which separate words.
-    private static void AppendParagraph(Paragraph paragraph, StringBuilder text)
-    {
-        foreach (var element in paragraph.Descendants())
-        {
-            switch (element)
-            {
-                case Text run:
-                    text.Append(run.Text);
-                    break;
-                case TabChar:
-                    text.Append('\t');
-                    break;
-                case Break or CarriageReturn:
-                    text.Append('\n');
-                    break;
-            }
         }
     }
 
