@@ -73,6 +73,20 @@ public sealed class DotNetBuildInputsTests : IDisposable
         Assert.NotEqual(Hash(), DotNetBuildInputs.Hash(root.FullName, Project, "publish linux-arm64"));
     }
 
+    public static TheoryData<string> FunctionProjects() =>
+        [.. Directory.EnumerateFiles(RepositoryLayout.PathFromRoot("functions"), "*.csproj", SearchOption.AllDirectories)
+            .Select(project => Path.GetRelativePath(RepositoryLayout.Root, project).Replace('\\', '/'))];
+
+    [Theory]
+    [MemberData(nameof(FunctionProjects))]
+    public void No_function_project_reads_the_cdk_app_or_the_tests(string project)
+    {
+        var files = DotNetBuildInputs.Files(RepositoryLayout.Root, RepositoryLayout.PathFromRoot(project));
+
+        Assert.Contains(files, file => file.StartsWith("functions/", StringComparison.Ordinal) && file.EndsWith(".cs", StringComparison.Ordinal));
+        Assert.DoesNotContain(files, file => file.StartsWith("cdk/", StringComparison.Ordinal) || file.StartsWith("tests/", StringComparison.Ordinal) || file == "README.md");
+    }
+
     public void Dispose() => root.Delete(recursive: true);
 
     private void Write(string relativePath, string text)
