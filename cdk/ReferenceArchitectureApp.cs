@@ -52,16 +52,16 @@ public static class ReferenceArchitectureApp
     public const string AppName = "ReferenceArchitectures";
 
     //#if (LambdaBedrock)
-    public const string LambdaBedrockStackId = "LambdaBedrockStack";
+    public const string LambdaBedrockStackId = LambdaBedrockStack.ConstructId;
     //#endif
     //#if (FargateModel)
-    public const string FargateModelStackId = "FargateModelStack";
+    public const string FargateModelStackId = FargateModelStack.ConstructId;
     //#endif
     //#if (GpuInference)
-    public const string GpuInferenceStackId = "GpuInferenceStack";
+    public const string GpuInferenceStackId = GpuInferenceStack.ConstructId;
     //#endif
     //#if (HybridPipeline)
-    public const string HybridPipelineStackId = "HybridPipelineStack";
+    public const string HybridPipelineStackId = HybridPipelineStack.ConstructId;
     //#endif
 
     /// <param name="app">The app whose context holds the settings.</param>

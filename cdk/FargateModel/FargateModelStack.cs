@@ -15,6 +15,9 @@ namespace ReferenceArchitectures.Cdk.FargateModel;
 /// </summary>
 public sealed class FargateModelStack : Stack
 {
+    /// <summary>The stack's construct id in the app, and the name of its template in cdk.out.</summary>
+    public const string ConstructId = "FargateModelStack";
+
     public const string ContainerName = "ModelServer";
 
     /// <summary>The user the official .NET images define as <c>app</c>

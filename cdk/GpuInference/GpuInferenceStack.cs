@@ -20,6 +20,9 @@ namespace ReferenceArchitectures.Cdk.GpuInference;
 /// </summary>
 public sealed class GpuInferenceStack : Stack
 {
+    /// <summary>The stack's construct id in the app, and the name of its template in cdk.out.</summary>
+    public const string ConstructId = "GpuInferenceStack";
+
     public const string ContainerName = "ModelServer";
 
     /// <summary>The public parameter of the recommended ECS GPU AMI on Amazon Linux 2023

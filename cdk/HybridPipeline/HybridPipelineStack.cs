@@ -36,6 +36,9 @@ namespace ReferenceArchitectures.Cdk.HybridPipeline;
 /// </summary>
 public sealed class HybridPipelineStack : Stack
 {
+    /// <summary>The stack's construct id in the app, and the name of its template in cdk.out.</summary>
+    public const string ConstructId = "HybridPipelineStack";
+
     public const string FunctionProjectPath = "functions/DocumentPipeline/ReferenceArchitectures.Functions.DocumentPipeline.csproj";
 
     public const string WorkerDockerfile = "containers/BatchWorker/Dockerfile";

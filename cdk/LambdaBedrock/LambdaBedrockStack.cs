@@ -24,6 +24,9 @@ namespace ReferenceArchitectures.Cdk.LambdaBedrock;
 /// </summary>
 public sealed class LambdaBedrockStack : Stack
 {
+    /// <summary>The stack's construct id in the app, and the name of its template in cdk.out.</summary>
+    public const string ConstructId = "LambdaBedrockStack";
+
     public const string FunctionProjectPath = "functions/InferenceApi/ReferenceArchitectures.Functions.InferenceApi.csproj";
 
     public const string ConverseHandler = "converse";
