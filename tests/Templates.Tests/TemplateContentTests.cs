@@ -18,7 +18,12 @@ public sealed class TemplateContentTests
         Assert.Contains($"cdk/{name}/{name}Stack.cs", files);
         Assert.Contains($"tests/Cdk.Tests/{name}StackTests.cs", files);
         Assert.Contains($"tests/Cdk.Tests/Snapshots/{name}Stack.template.json", files);
+        Assert.Contains($"cdk/{name}/{PatternManifest.FileName}", files);
+        // Files no manifest names go to every pattern, whatever they say: StackNameTests once missed pattern 4
+        // because its test data spelt the other patterns' names.
         Assert.Contains("tests/Cdk.Tests/NagTests.cs", files);
+        Assert.Contains("tests/Cdk.Tests/StackNameTests.cs", files);
+        Assert.Contains("cdk/ReferenceArchitectureApp.cs", files);
         Assert.All(pattern.Projects, project => Assert.Contains(project, files));
         foreach (var other in PatternCatalog.PatternNames.Where(p => p != name))
         {
@@ -50,7 +55,7 @@ public sealed class TemplateContentTests
         try
         {
             var pattern = PatternCatalog.Find("FargateModel");
-            TemplateWriter.Write(RepositoryLayout.Root, pattern, output.FullName);
+            TemplateWriter.Write(RepositoryLayout.Root, pattern, Manifests, output.FullName);
 
             var solution = File.ReadAllText(Path.Combine(output.FullName, "ReferenceArchitectures.sln"));
             Assert.Contains(@"containers\ModelServer\ReferenceArchitectures.ModelServer.csproj", solution, StringComparison.Ordinal);
@@ -83,9 +88,9 @@ public sealed class TemplateContentTests
             Directory.CreateDirectory(Path.Combine(root.FullName, "tests", "Cdk.Tests"));
             File.WriteAllText(Path.Combine(root.FullName, "tests", "Cdk.Tests", "ReferenceArchitectures.Cdk.Tests.csproj"), "<Project Sdk=\"Microsoft.NET.Sdk\" />");
             File.WriteAllText(Path.Combine(root.FullName, "cdk", "Program.cs"), "// see the #if (Pattern) lines\n");
-            var pattern = PatternCatalog.Find("LambdaBedrock") with { Projects = [] };
+            var pattern = PatternCatalog.Find("LambdaBedrock") with { Manifest = TestManifests.Named("LambdaBedrock") };
 
-            var error = Assert.Throws<InvalidOperationException>(() => TemplateWriter.Write(root.FullName, pattern, Path.Combine(root.FullName, "out")));
+            var error = Assert.Throws<InvalidOperationException>(() => TemplateWriter.Write(root.FullName, pattern, [pattern.Manifest], Path.Combine(root.FullName, "out")));
 
             Assert.Contains("cdk/Program.cs:1", error.Message, StringComparison.Ordinal);
         }
@@ -105,8 +110,7 @@ public sealed class TemplateContentTests
         Assert.Throws<InvalidOperationException>(() => TemplateWriter.PatternSection(readme, 3));
     }
 
-    private static IReadOnlyList<string> Select(PatternTemplate pattern) =>
-        FileSelection.Select(RepositoryLayout.Root,
-            pattern,
-            ProjectGraph.Closure(RepositoryLayout.Root, [PatternCatalog.CdkProject, PatternCatalog.CdkTestsProject, .. pattern.Projects]));
+    private static IReadOnlyList<PatternManifest> Manifests => [.. PatternCatalog.All.Select(p => p.Manifest)];
+
+    private static IReadOnlyList<string> Select(PatternTemplate pattern) => FileSelection.Select(RepositoryLayout.Root, pattern.Manifest, Manifests);
 }

@@ -1,119 +1,59 @@
-using System.Text.RegularExpressions;
-
 namespace ReferenceArchitectures.Tools.TemplateBuilder;
 
 /// <summary>
-/// Chooses the files of one pattern's template from the projects it needs. The CDK app and its tests hold all four
-/// patterns, so within every project:
+/// Chooses the files of one pattern's template from the patterns' manifests alone; what a file says never decides
+/// where it goes:
 /// <list type="number">
-/// <item>a file or folder named after a pattern (cdk/LambdaBedrock/, LambdaBedrockStackTests.cs, Snapshots/LambdaBedrockStack.template.json) goes with that pattern only;</item>
-/// <item>C# code that names patterns (ReferenceArchitectureApp.cs, CudaBuildTests.cs) goes with the patterns it names, and its
-/// <c>//#if (Pattern)</c> lines let `dotnet new` drop the other patterns' parts;</item>
-/// <item>in the CDK app and its tests, any other file goes only where an included file uses it (a construct, a test helper),
-/// apart from test classes and entry points, which always go.</item>
+/// <item>the projects are the CDK app, its tests and the projects the pattern's manifest lists;</item>
+/// <item>in those projects, a file or folder that some manifest names (its <c>cdk</c>, <c>cdkTests</c> and
+/// <c>sharedProjectFiles</c> lists) goes only to the patterns whose manifests name it;</item>
+/// <item>every other file goes to every pattern that takes its project: Program.cs, the settings readers, test
+/// helpers that all patterns use.</item>
 /// </list>
 /// </summary>
-public static partial class FileSelection
+public static class FileSelection
 {
     private static readonly HashSet<string> SkippedFolders = new(StringComparer.Ordinal) { "bin", "obj", "TestResults", "node_modules", "cdk.out" };
 
-    /// <returns>Root-relative file paths with forward slashes, sorted.</returns>
-    public static IReadOnlyList<string> Select(string root, PatternTemplate pattern, IReadOnlyList<string> projects)
+    /// <summary>The CDK app, its tests and the projects the manifest lists.</summary>
+    public static IReadOnlyList<string> Projects(PatternManifest pattern)
     {
         ArgumentNullException.ThrowIfNull(pattern);
+        return [.. new[] { PatternCatalog.CdkProject, PatternCatalog.CdkTestsProject }.Concat(pattern.Projects.All).Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <param name="patterns">Every pattern's manifest: a file one of them names is left out of the others.</param>
+    /// <returns>Root-relative file paths with forward slashes, sorted.</returns>
+    /// <exception cref="InvalidOperationException">A project the pattern takes references one its manifest does not list.</exception>
+    public static IReadOnlyList<string> Select(string root, PatternManifest pattern, IReadOnlyList<PatternManifest> patterns)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        var projects = Projects(pattern);
+        RequireEveryReferenceListed(root, pattern, projects);
+
         var projectFolders = projects.Select(p => Path.GetDirectoryName(p)!.Replace('\\', '/')).ToHashSet(StringComparer.Ordinal);
         var selected = new SortedSet<string>(StringComparer.Ordinal);
-        var neutral = new List<string>();
-
-        foreach (var folder in projectFolders)
+        foreach (var file in projectFolders.SelectMany(folder => FilesOf(root, folder, projectFolders)))
         {
-            var usedOnlyWhereReferenced = folder is "cdk" or "tests/Cdk.Tests";
-            foreach (var file in FilesOf(root, folder, projectFolders))
-            {
-                var owner = OwnerByName(Path.GetRelativePath(Path.Combine(root, folder), Path.Combine(root, file)));
-                if (owner is not null)
-                {
-                    Add(owner == pattern.Pattern, file);
-                    continue;
-                }
-
-                var named = file.EndsWith(".cs", StringComparison.Ordinal) ? PatternsNamedIn(File.ReadAllText(Path.Combine(root, file))) : new HashSet<string>();
-                if (named.Count > 0)
-                {
-                    Add(named.Contains(pattern.Pattern), file);
-                }
-                else if (usedOnlyWhereReferenced && !IsEntryPoint(file))
-                {
-                    neutral.Add(file);
-                }
-                else
-                {
-                    selected.Add(file);
-                }
-            }
-        }
-
-        AddWhatIsUsed(root, selected, neutral);
-        return [.. selected];
-
-        void Add(bool include, string file)
-        {
-            if (include)
+            if (pattern.ClaimsFile(file) || !patterns.Any(other => other.ClaimsFile(file)))
             {
                 selected.Add(file);
             }
         }
+
+        return [.. selected];
     }
 
-    /// <summary>The pattern a file belongs to by its name or a folder's name, relative to its project.</summary>
-    public static string? OwnerByName(string pathInProject) =>
-        pathInProject.Replace('\\', '/').Split('/')
-            .Select(segment => PatternCatalog.PatternNames.FirstOrDefault(name => segment.StartsWith(name, StringComparison.Ordinal)))
-            .FirstOrDefault(name => name is not null);
-
-    public static IReadOnlySet<string> PatternsNamedIn(string text) =>
-        PatternCatalog.PatternNames.Where(name => text.Contains(name, StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
-
-    private static bool IsEntryPoint(string file)
+    // A project the manifest forgot would leave the generated solution unable to build; say which, instead.
+    private static void RequireEveryReferenceListed(string root, PatternManifest pattern, IReadOnlyList<string> projects)
     {
-        var name = Path.GetFileNameWithoutExtension(file);
-        return file.EndsWith(".csproj", StringComparison.Ordinal)
-            || name is "Program" or "AssemblyInfo"
-            || (file.EndsWith(".cs", StringComparison.Ordinal) && name.EndsWith("Tests", StringComparison.Ordinal));
-    }
-
-    // A neutral file is used when an included file names it: its type (ServiceNetwork), its file (check-templates) or its folder.
-    private static void AddWhatIsUsed(string root, SortedSet<string> selected, List<string> neutral)
-    {
-        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
-        bool added;
-        do
+        var missing = ProjectGraph.Closure(root, projects).Except(projects, StringComparer.Ordinal).ToList();
+        if (missing.Count > 0)
         {
-            added = false;
-            foreach (var file in neutral.Where(f => !selected.Contains(f)).ToList())
-            {
-                // C# files by their type's name; other files (a Dockerfile, a script) by the folder that holds them.
-                var isCode = file.EndsWith(".cs", StringComparison.Ordinal);
-                var name = isCode ? Path.GetFileNameWithoutExtension(file) : Path.GetFileName(Path.GetDirectoryName(file)!);
-                var used = selected.Where(s => s != file && IsText(s)).Any(s =>
-                {
-                    var text = texts.TryGetValue(s, out var t) ? t : texts[s] = File.ReadAllText(Path.Combine(root, s));
-                    return isCode ? Word(name).IsMatch(text) : text.Contains(name, StringComparison.Ordinal);
-                });
-                if (used)
-                {
-                    selected.Add(file);
-                    added = true;
-                }
-            }
+            throw new InvalidOperationException(
+                $"{pattern.Source} does not list {string.Join(", ", missing)}, which its projects reference; add it under \"projects\".");
         }
-        while (added);
     }
-
-    private static bool IsText(string file) =>
-        Path.GetExtension(file) is ".cs" or ".csproj" or ".json" or ".mjs" or ".props" or ".md" or "" or ".dockerignore" or ".gpu";
-
-    private static Regex Word(string name) => new($@"\b{Regex.Escape(name)}\b", RegexOptions.CultureInvariant);
 
     private static IEnumerable<string> FilesOf(string root, string folder, IReadOnlySet<string> projectFolders)
     {

@@ -11,10 +11,11 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
 try
 {
     var output = Path.GetFullPath(args[0]);
+    var manifests = PatternCatalog.All.Select(p => p.Manifest).ToList();
     var patterns = args.Length > 1 ? args.Skip(1).Select(PatternCatalog.Find).ToList() : PatternCatalog.All;
     foreach (var pattern in patterns)
     {
-        var files = TemplateWriter.Write(RepositoryLayout.Root, pattern, Path.Combine(output, pattern.ShortName));
+        var files = TemplateWriter.Write(RepositoryLayout.Root, pattern, manifests, Path.Combine(output, pattern.ShortName));
         Console.WriteLine($"{pattern.ShortName}: {files.Count} files");
     }
 

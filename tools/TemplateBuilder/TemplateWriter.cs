@@ -23,12 +23,15 @@ public static partial class TemplateWriter
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <param name="patterns">Every pattern's manifest: they decide which files are this pattern's (see <see cref="FileSelection"/>).</param>
     /// <returns>The files written, relative to <paramref name="output"/>.</returns>
-    public static IReadOnlyList<string> Write(string root, PatternTemplate pattern, string output)
+    public static IReadOnlyList<string> Write(string root, PatternTemplate pattern, IReadOnlyList<PatternManifest> patterns, string output)
     {
         ArgumentNullException.ThrowIfNull(pattern);
-        var projects = ProjectGraph.Closure(root, [PatternCatalog.CdkProject, PatternCatalog.CdkTestsProject, .. pattern.Projects]);
-        var files = FileSelection.Select(root, pattern, projects);
+        ArgumentNullException.ThrowIfNull(patterns);
+        var names = patterns.Select(p => p.Name).ToList();
+        var projects = FileSelection.Projects(pattern.Manifest);
+        var files = FileSelection.Select(root, pattern.Manifest, patterns);
         if (Directory.Exists(output))
         {
             Directory.Delete(output, recursive: true);
@@ -37,7 +40,7 @@ public static partial class TemplateWriter
         var written = new List<string>();
         foreach (var file in files.Concat(RootFiles))
         {
-            RefuseStrayConditionals(root, file);
+            RefuseStrayConditionals(root, file, names);
             Copy(root, file, output);
             written.Add(file);
         }
@@ -46,27 +49,29 @@ public static partial class TemplateWriter
         Write(output, "cdk.json", CdkJson(root, pattern), written);
         Write(output, SolutionFile, Solution(root, projects), written);
         Write(output, "README.md", Readme(root, pattern, projects), written);
-        Write(output, ".template.config/template.json", TemplateJson(pattern), written);
+        Write(output, ".template.config/template.json", TemplateJson(pattern, names), written);
         Write(output, ".template.config/dotnetcli.host.json", HostJson(pattern), written);
         return written;
     }
 
     // `dotnet new` reads "#if (X)" in any file as a condition and drops what follows when X is not a symbol it knows:
     // a comment that quotes the syntax would silently cut a file short. Only the pattern symbols are allowed.
-    private static void RefuseStrayConditionals(string root, string file)
+    private static void RefuseStrayConditionals(string root, string file, IReadOnlyList<string> patternNames)
     {
         if (file.Contains("/TestData/", StringComparison.Ordinal))
         {
             return;
         }
 
+        var symbols = patternNames.Append(RepositoryOnly).ToList();
         var lines = File.ReadAllLines(Path.Combine(root, file));
         for (var i = 0; i < lines.Length; i++)
         {
-            if (lines[i].Contains("#if", StringComparison.Ordinal) && !PatternCondition().IsMatch(lines[i]))
+            if (lines[i].Contains("#if", StringComparison.Ordinal)
+                && !(PatternCondition().Match(lines[i]) is { Success: true } condition && symbols.Contains(condition.Groups[1].Value, StringComparer.Ordinal)))
             {
                 throw new InvalidOperationException(
-                    $"{file}:{i + 1} holds '#if' other than a whole line '//#if (Pattern)' naming one of {string.Join(", ", PatternCatalog.PatternNames)} or {RepositoryOnly}; `dotnet new` would treat it as a condition.");
+                    $"{file}:{i + 1} holds '#if' other than a whole line '//#if (Pattern)' naming one of {string.Join(", ", symbols)}; `dotnet new` would treat it as a condition.");
             }
         }
     }
@@ -186,6 +191,21 @@ public static partial class TemplateWriter
             and CI (`CI=true`) fails while it is missing. After an intended change, run
             `UPDATE_SNAPSHOTS=1 dotnet test tests/Cdk.Tests` and commit the new snapshot.
 
+            ## Where each part lives
+
+            `cdk/{pattern.Pattern}/{PatternManifest.FileName}` lists the pattern's projects and files, and where each part of it lives:
+
+            | Part | Where |
+            |---|---|
+
+            """);
+        foreach (var part in pattern.Manifest.Story)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"| {part.Part} | `{part.Path}` |\n");
+        }
+
+        text.Append(System.Globalization.CultureInfo.InvariantCulture, $"""
+
             ## Layout
 
             ```
@@ -215,10 +235,10 @@ public static partial class TemplateWriter
         return readme[(start + 1)..(end < 0 ? readme.Length : end + 1)];
     }
 
-    private static string TemplateJson(PatternTemplate pattern)
+    private static string TemplateJson(PatternTemplate pattern, IReadOnlyList<string> patternNames)
     {
         var symbols = new JsonObject();
-        foreach (var name in PatternCatalog.PatternNames)
+        foreach (var name in patternNames)
         {
             // What `//#if (Pattern)` in the code tests: only this template's pattern is kept.
             symbols[name] = new JsonObject { ["type"] = "computed", ["value"] = name == pattern.Pattern ? "true" : "false" };
@@ -315,7 +335,7 @@ public static partial class TemplateWriter
         return host.ToJsonString(Indented) + "\n";
     }
 
-    [GeneratedRegex(@"^\s*//#if \((LambdaBedrock|FargateModel|GpuInference|HybridPipeline|RepositoryOnly)\)$")]
+    [GeneratedRegex(@"^\s*//#if \(([A-Za-z0-9]+)\)$")]
     private static partial Regex PatternCondition();
 
     [GeneratedRegex("""<PackageVersion Include="([^"]+)" """)]
