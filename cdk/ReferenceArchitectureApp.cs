@@ -1,46 +1,12 @@
 using Amazon.CDK;
-//#if (FargateModel)
-using ReferenceArchitectures.Cdk.FargateModel;
-//#endif
-//#if (GpuInference)
-using ReferenceArchitectures.Cdk.GpuInference;
-//#endif
-//#if (HybridPipeline)
-using ReferenceArchitectures.Cdk.HybridPipeline;
-//#endif
-//#if (LambdaBedrock)
-using ReferenceArchitectures.Cdk.LambdaBedrock;
-//#endif
 
 namespace ReferenceArchitectures.Cdk;
 //#if (RepositoryOnly)
 
-// The "if (LambdaBedrock)"-style comments mark what belongs to one pattern: `dotnet new` keeps only the chosen pattern's
-// lines when it writes a project from templates/ (see README, "Start a project from one pattern").
+// Each "if (Pattern)" block is one pattern's stack: `dotnet new` keeps only the chosen pattern's block when it writes a
+// project from templates/ (see README, "Start a project from one pattern"). The stack classes are named from this
+// namespace (LambdaBedrock.LambdaBedrockStack) so that each block needs no using directive of its own.
 //#endif
-
-/// <summary>The stacks of the app, as <c>cdk synth</c> builds them.</summary>
-public sealed class ReferenceArchitectureStacks
-{
-    //#if (LambdaBedrock)
-    public required LambdaBedrockStack LambdaBedrock { get; init; }
-
-    //#endif
-    //#if (FargateModel)
-    public required FargateModelStack FargateModel { get; init; }
-
-    //#endif
-    //#if (GpuInference)
-    public required GpuInferenceStack GpuInference { get; init; }
-
-    //#endif
-    //#if (HybridPipeline)
-    public required HybridPipelineStack HybridPipeline { get; init; }
-
-    //#endif
-    /// <summary>Every stack, in the order the app creates them.</summary>
-    public required IReadOnlyList<Stack> All { get; init; }
-}
 
 /// <summary>Builds every pattern's stack from the app's context. Program.cs and the tests both call this.</summary>
 public static class ReferenceArchitectureApp
@@ -51,66 +17,30 @@ public static class ReferenceArchitectureApp
     /// </summary>
     public const string AppName = "ReferenceArchitectures";
 
-    //#if (LambdaBedrock)
-    public const string LambdaBedrockStackId = LambdaBedrockStack.ConstructId;
-    //#endif
-    //#if (FargateModel)
-    public const string FargateModelStackId = FargateModelStack.ConstructId;
-    //#endif
-    //#if (GpuInference)
-    public const string GpuInferenceStackId = GpuInferenceStack.ConstructId;
-    //#endif
-    //#if (HybridPipeline)
-    public const string HybridPipelineStackId = HybridPipelineStack.ConstructId;
-    //#endif
-
     /// <param name="app">The app whose context holds the settings.</param>
     /// <param name="environment">Account and Region to pin the stacks to; null synthesizes environment-agnostic stacks.</param>
-    public static ReferenceArchitectureStacks Build(App app, IEnvironment? environment = null)
+    /// <returns>Every stack, in the order the app creates them; each one's construct id is its class's <c>ConstructId</c>.</returns>
+    public static IReadOnlyList<Stack> Build(App app, IEnvironment? environment = null)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var stacks = new List<Stack>();
         //#if (LambdaBedrock)
-        var lambdaBedrock = new LambdaBedrockStack(app, LambdaBedrockStackId, Named(LambdaBedrockSettings.FromContext(app.Node, environment), "LambdaBedrock"));
+        stacks.Add(new LambdaBedrock.LambdaBedrockStack(app, LambdaBedrock.LambdaBedrockStack.ConstructId,
+            Named(LambdaBedrock.LambdaBedrockSettings.FromContext(app.Node, environment), "LambdaBedrock")));
         //#endif
         //#if (FargateModel)
-        var fargateModel = new FargateModelStack(app, FargateModelStackId, Named(FargateModelSettings.FromContext(app.Node, environment), "FargateModel"));
+        stacks.Add(new FargateModel.FargateModelStack(app, FargateModel.FargateModelStack.ConstructId,
+            Named(FargateModel.FargateModelSettings.FromContext(app.Node, environment), "FargateModel")));
         //#endif
         //#if (GpuInference)
-        var gpuInference = new GpuInferenceStack(app, GpuInferenceStackId, Named(GpuInferenceSettings.FromContext(app.Node, environment), "GpuInference"));
+        stacks.Add(new GpuInference.GpuInferenceStack(app, GpuInference.GpuInferenceStack.ConstructId,
+            Named(GpuInference.GpuInferenceSettings.FromContext(app.Node, environment), "GpuInference")));
         //#endif
         //#if (HybridPipeline)
-        var hybridPipeline = new HybridPipelineStack(app, HybridPipelineStackId, Named(HybridPipelineSettings.FromContext(app.Node, environment), "HybridPipeline"));
+        stacks.Add(new HybridPipeline.HybridPipelineStack(app, HybridPipeline.HybridPipelineStack.ConstructId,
+            Named(HybridPipeline.HybridPipelineSettings.FromContext(app.Node, environment), "HybridPipeline")));
         //#endif
-        return new ReferenceArchitectureStacks
-        {
-            //#if (LambdaBedrock)
-            LambdaBedrock = lambdaBedrock,
-            //#endif
-            //#if (FargateModel)
-            FargateModel = fargateModel,
-            //#endif
-            //#if (GpuInference)
-            GpuInference = gpuInference,
-            //#endif
-            //#if (HybridPipeline)
-            HybridPipeline = hybridPipeline,
-            //#endif
-            All =
-            [
-                //#if (LambdaBedrock)
-                lambdaBedrock,
-                //#endif
-                //#if (FargateModel)
-                fargateModel,
-                //#endif
-                //#if (GpuInference)
-                gpuInference,
-                //#endif
-                //#if (HybridPipeline)
-                hybridPipeline,
-                //#endif
-            ],
-        };
+        return stacks;
     }
 
     /// <summary>The CloudFormation stack name for one pattern: the app's name, then the pattern's.</summary>

@@ -1,4 +1,5 @@
 using ReferenceArchitectures.Cdk;
+using ReferenceArchitectures.Cdk.LambdaBedrock;
 using ReferenceArchitectures.Tools.Advisor.Diagrams;
 
 namespace ReferenceArchitectures.Advisor.Tests;
@@ -53,7 +54,7 @@ public sealed class DiagramTests(SynthesizedAppFixture app)
     [Fact]
     public void Diagrams_leave_out_iam_plumbing_and_show_what_a_role_lets_a_resource_call()
     {
-        var (stackName, template) = app.Templates.Single(t => t.StackName == ReferenceArchitectureApp.LambdaBedrockStackId);
+        var (stackName, template) = app.Templates.Single(t => t.StackName == LambdaBedrockStack.ConstructId);
 
         var dot = ArchitectureGraph.ToDot(stackName, template);
 

@@ -1,4 +1,4 @@
-using ReferenceArchitectures.Cdk;
+using ReferenceArchitectures.Cdk.LambdaBedrock;
 using ReferenceArchitectures.Tools.Advisor.Estimation;
 using ReferenceArchitectures.Tools.Advisor.Pricing;
 
@@ -12,7 +12,7 @@ public sealed class TemplateShapeTests(SynthesizedAppFixture app)
     public void Pattern_1_template_gives_the_functions_memory_architecture_and_provisioned_concurrency()
     {
         var (shapes, notes) = TemplateShapeReader.Apply(DeploymentShapes.Defaults with { LambdaBedrock = new LambdaShape(128, CpuArchitecture.Arm64, 7) },
-            app.TemplatePath(ReferenceArchitectureApp.LambdaBedrockStackId));
+            app.TemplatePath(LambdaBedrockStack.ConstructId));
 
         Assert.Equal(DeploymentShapes.Defaults.LambdaBedrock, shapes.LambdaBedrock);
         Assert.Contains(notes, note => note.Contains("pattern 1", StringComparison.Ordinal));

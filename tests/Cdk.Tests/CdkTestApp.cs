@@ -41,7 +41,7 @@ public static partial class CdkTestApp
         var stacks = ReferenceArchitectureApp.Build(app, environment);
         app.Synth();
         // Keyed by construct id: the CloudFormation stack name starts with the app's name, and the template file is named by id.
-        return stacks.All.ToDictionary(stack => stack.Node.Id, stack => Read(outdir, stack.Node.Id));
+        return stacks.ToDictionary(stack => stack.Node.Id, stack => Read(outdir, stack.Node.Id));
     }
 
     internal static SynthesizedStack Read(string outdir, string stackName)

@@ -9,7 +9,7 @@ public static partial class CdkTestApp
     {
         outdir ??= Directory.CreateTempSubdirectory("cdk-test-").FullName;
         var app = CreateApp(outdir);
-        var stack = new FargateModelStack(app, ReferenceArchitectureApp.FargateModelStackId, props);
+        var stack = new FargateModelStack(app, FargateModelStack.ConstructId, props);
         app.Synth();
         return Read(outdir, stack.StackName);
     }
@@ -17,5 +17,5 @@ public static partial class CdkTestApp
 
 public sealed partial class SynthesizedAppFixture
 {
-    public SynthesizedStack FargateModel => Stacks[ReferenceArchitectureApp.FargateModelStackId];
+    public SynthesizedStack FargateModel => Stacks[FargateModelStack.ConstructId];
 }

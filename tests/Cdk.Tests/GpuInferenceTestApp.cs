@@ -9,7 +9,7 @@ public static partial class CdkTestApp
     {
         outdir ??= Directory.CreateTempSubdirectory("cdk-test-").FullName;
         var app = CreateApp(outdir);
-        var stack = new GpuInferenceStack(app, ReferenceArchitectureApp.GpuInferenceStackId, props);
+        var stack = new GpuInferenceStack(app, GpuInferenceStack.ConstructId, props);
         app.Synth();
         return Read(outdir, stack.StackName);
     }
@@ -17,5 +17,5 @@ public static partial class CdkTestApp
 
 public sealed partial class SynthesizedAppFixture
 {
-    public SynthesizedStack GpuInference => Stacks[ReferenceArchitectureApp.GpuInferenceStackId];
+    public SynthesizedStack GpuInference => Stacks[GpuInferenceStack.ConstructId];
 }

@@ -11,7 +11,7 @@ public static class HybridPipelineTestApp
     {
         outdir ??= Directory.CreateTempSubdirectory("cdk-hybrid-").FullName;
         var app = CdkTestApp.CreateApp(outdir, bundle: bundle);
-        var stack = new HybridPipelineStack(app, ReferenceArchitectureApp.HybridPipelineStackId, props);
+        var stack = new HybridPipelineStack(app, HybridPipelineStack.ConstructId, props);
         app.Synth();
         return CdkTestApp.Read(outdir, stack.StackName);
     }
@@ -19,5 +19,5 @@ public static class HybridPipelineTestApp
 
 public sealed partial class SynthesizedAppFixture
 {
-    public SynthesizedStack HybridPipeline => Stacks[ReferenceArchitectureApp.HybridPipelineStackId];
+    public SynthesizedStack HybridPipeline => Stacks[HybridPipelineStack.ConstructId];
 }

@@ -9,7 +9,7 @@ public static partial class CdkTestApp
     {
         outdir ??= Directory.CreateTempSubdirectory("cdk-test-").FullName;
         var app = CreateApp(outdir, bundle: bundle);
-        var stack = new LambdaBedrockStack(app, ReferenceArchitectureApp.LambdaBedrockStackId, props);
+        var stack = new LambdaBedrockStack(app, LambdaBedrockStack.ConstructId, props);
         app.Synth();
         return Read(outdir, stack.StackName);
     }
@@ -17,5 +17,5 @@ public static partial class CdkTestApp
 
 public sealed partial class SynthesizedAppFixture
 {
-    public SynthesizedStack LambdaBedrock => Stacks[ReferenceArchitectureApp.LambdaBedrockStackId];
+    public SynthesizedStack LambdaBedrock => Stacks[LambdaBedrockStack.ConstructId];
 }

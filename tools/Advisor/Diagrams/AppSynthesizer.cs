@@ -19,7 +19,7 @@ public static class AppSynthesizer
             var app = new App(new AppProps { Outdir = outdir.FullName, Context = context });
             var stacks = ReferenceArchitectureApp.Build(app);
             app.Synth();
-            return stacks.All
+            return stacks
                 .Select(stack => (stack.Node.Id, File.ReadAllText(Path.Combine(outdir.FullName, stack.TemplateFile))))
                 .ToList();
         }
