@@ -45,7 +45,6 @@ public sealed record PatternManifest
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         // A misspelt key would otherwise be dropped in silence, and with it the files it was meant to claim.
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        ReadCommentHandling = JsonCommentHandling.Disallow,
     };
 
     public required int Number { get; init; }
