@@ -77,6 +77,21 @@ public sealed partial class PatternManifestTests
         Assert.True(unused.Count == 0, $"{manifest.Source} names building blocks that nothing in its template uses: {string.Join(", ", unused)}");
     }
 
+    // A file no manifest names goes to every template; one that only some patterns use would carry their code into
+    // the others' projects. Entry points are used by no other file.
+    [Theory]
+    [MemberData(nameof(Patterns))]
+    public void Every_building_block_no_manifest_names_is_used_by_the_template(string name)
+    {
+        var template = Template(name);
+
+        var unused = BuildingBlocks(claimed: false)
+            .Where(block => Path.GetFileName(block) is not ("Program.cs" or "AssemblyInfo.cs") && !template.UsersOf(block).Any())
+            .ToList();
+
+        Assert.True(unused.Count == 0, $"No manifest names {string.Join(", ", unused)}, so they go to every template, but nothing in {name}'s uses them: list them in the manifests of the patterns that do.");
+    }
+
     [Fact]
     public void A_manifest_in_another_patterns_folder_is_refused()
     {
@@ -124,14 +139,15 @@ public sealed partial class PatternManifestTests
             .FirstOrDefault(name => name is not null);
     }
 
-    // C# files of the CDK app and its tests that a manifest names but that are no pattern's own: constructs and test
-    // helpers that some patterns share. Test classes are left out: nothing refers to them.
-    private static List<string> BuildingBlocks()
+    // C# files of the CDK app and its tests that are no pattern's own: constructs and test helpers, either named by
+    // the manifests of the patterns that share them (claimed) or by none (they go to all). Test classes are left out:
+    // nothing refers to them.
+    private static List<string> BuildingBlocks(bool claimed = true)
     {
         var manifests = PatternCatalog.All.Select(p => p.Manifest).ToList();
         return [.. SharedProjectFolders.SelectMany(Files)
             .Where(file => file.EndsWith(".cs", StringComparison.Ordinal) && !file.EndsWith("Tests.cs", StringComparison.Ordinal))
-            .Where(file => OwnerByName(file) is null && manifests.Any(m => m.ClaimsFile(file)))];
+            .Where(file => OwnerByName(file) is null && manifests.Any(m => m.ClaimsFile(file)) == claimed)];
     }
 
     private static TemplateFiles Template(string name)
