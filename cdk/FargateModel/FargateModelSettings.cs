@@ -11,8 +11,7 @@ public static class FargateModelSettings
     public const string Prefix = "fargateModel:";
 
     /// <summary>The values the architecture setting takes, as written in cdk.json or after -c.</summary>
-    public static IReadOnlyDictionary<string, TaskArchitecture> Architectures { get; } =
-        new Dictionary<string, TaskArchitecture>(StringComparer.Ordinal) { ["arm64"] = TaskArchitecture.Arm64, ["x86_64"] = TaskArchitecture.X64 };
+    public static IReadOnlyDictionary<string, ProcessorArchitecture> Architectures => ProcessorArchitectures.ByName;
 
     private static readonly IReadOnlyDictionary<string, PrivateEgress> Egresses =
         new Dictionary<string, PrivateEgress>(StringComparer.Ordinal) { ["nat"] = PrivateEgress.NatGateways, ["endpoints"] = PrivateEgress.VpcEndpoints };

@@ -12,8 +12,7 @@ public static class HybridPipelineSettings
     public const string Prefix = "hybridPipeline:";
 
     /// <summary>The values the architecture setting takes, as written in cdk.json or after -c.</summary>
-    public static IReadOnlyDictionary<string, FunctionArchitecture> Architectures { get; } =
-        new Dictionary<string, FunctionArchitecture>(StringComparer.Ordinal) { ["x86_64"] = FunctionArchitecture.X64, ["arm64"] = FunctionArchitecture.Arm64 };
+    public static IReadOnlyDictionary<string, ProcessorArchitecture> Architectures => ProcessorArchitectures.ByName;
 
     /// <summary>Reads the settings once; a value that cannot be used throws <see cref="ContextSettingException"/> naming its key.</summary>
     public static HybridPipelineStackProps FromContext(Node node, IEnvironment? environment)
@@ -38,12 +37,12 @@ public static class HybridPipelineSettings
             ModelId = context.GetString("modelId") ?? defaults.ModelId,
             InferenceProfileRegions = context.GetList("inferenceProfileRegions"),
             Architecture = context.GetChoice("architecture", Architectures) ?? defaults.Architecture,
-            StepMemorySizeMb = context.GetInt("stepMemorySizeMb", HybridPipelineStackProps.MinMemorySizeMb, HybridPipelineStackProps.MaxMemorySizeMb) ?? defaults.StepMemorySizeMb,
-            AnalyzeMemorySizeMb = context.GetInt("analyzeMemorySizeMb", HybridPipelineStackProps.MinMemorySizeMb, HybridPipelineStackProps.MaxMemorySizeMb) ?? defaults.AnalyzeMemorySizeMb,
-            PreprocessTimeoutSeconds = context.GetInt("preprocessTimeoutSeconds", 1, HybridPipelineStackProps.MaxFunctionTimeoutSeconds) ?? defaults.PreprocessTimeoutSeconds,
-            AnalyzeTimeoutSeconds = context.GetInt("analyzeTimeoutSeconds", 1, HybridPipelineStackProps.MaxFunctionTimeoutSeconds) ?? defaults.AnalyzeTimeoutSeconds,
-            StoreTimeoutSeconds = context.GetInt("storeTimeoutSeconds", 1, HybridPipelineStackProps.MaxFunctionTimeoutSeconds) ?? defaults.StoreTimeoutSeconds,
-            RecordFailureTimeoutSeconds = context.GetInt("recordFailureTimeoutSeconds", 1, HybridPipelineStackProps.MaxFunctionTimeoutSeconds) ?? defaults.RecordFailureTimeoutSeconds,
+            StepMemorySizeMb = context.GetInt("stepMemorySizeMb", PropsRules.MinFunctionMemorySizeMb, PropsRules.MaxFunctionMemorySizeMb) ?? defaults.StepMemorySizeMb,
+            AnalyzeMemorySizeMb = context.GetInt("analyzeMemorySizeMb", PropsRules.MinFunctionMemorySizeMb, PropsRules.MaxFunctionMemorySizeMb) ?? defaults.AnalyzeMemorySizeMb,
+            PreprocessTimeoutSeconds = context.GetInt("preprocessTimeoutSeconds", 1, PropsRules.MaxFunctionTimeoutSeconds) ?? defaults.PreprocessTimeoutSeconds,
+            AnalyzeTimeoutSeconds = context.GetInt("analyzeTimeoutSeconds", 1, PropsRules.MaxFunctionTimeoutSeconds) ?? defaults.AnalyzeTimeoutSeconds,
+            StoreTimeoutSeconds = context.GetInt("storeTimeoutSeconds", 1, PropsRules.MaxFunctionTimeoutSeconds) ?? defaults.StoreTimeoutSeconds,
+            RecordFailureTimeoutSeconds = context.GetInt("recordFailureTimeoutSeconds", 1, PropsRules.MaxFunctionTimeoutSeconds) ?? defaults.RecordFailureTimeoutSeconds,
             WorkerCpu = context.GetInt("workerCpu", 256, 16384) ?? defaults.WorkerCpu,
             WorkerMemoryMiB = context.GetInt("workerMemoryMiB", 512, 122880) ?? defaults.WorkerMemoryMiB,
             WorkerMaxParallelCalls = context.GetInt("workerMaxParallelCalls", 1, 64) ?? defaults.WorkerMaxParallelCalls,

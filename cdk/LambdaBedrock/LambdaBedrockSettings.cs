@@ -12,8 +12,7 @@ public static class LambdaBedrockSettings
     public const string Prefix = "lambdaBedrock:";
 
     /// <summary>The values the architecture setting takes, as written in cdk.json or after -c.</summary>
-    public static IReadOnlyDictionary<string, FunctionArchitecture> Architectures { get; } =
-        new Dictionary<string, FunctionArchitecture>(StringComparer.Ordinal) { ["x86_64"] = FunctionArchitecture.X64, ["arm64"] = FunctionArchitecture.Arm64 };
+    public static IReadOnlyDictionary<string, ProcessorArchitecture> Architectures => ProcessorArchitectures.ByName;
 
     private static readonly IReadOnlyDictionary<string, ApiAuthorization> Authorizations =
         new Dictionary<string, ApiAuthorization>(StringComparer.Ordinal) { ["iam"] = ApiAuthorization.Iam, ["none"] = ApiAuthorization.None };
@@ -39,9 +38,9 @@ public static class LambdaBedrockSettings
             GuardrailId = context.GetString("guardrailId"),
             GuardrailVersion = context.GetString("guardrailVersion"),
             MaxPromptCharacters = context.GetInt("maxPromptCharacters", 1, int.MaxValue),
-            MemorySizeMb = context.GetInt("memorySizeMb", LambdaBedrockStackProps.MinMemorySizeMb, LambdaBedrockStackProps.MaxMemorySizeMb) ?? defaults.MemorySizeMb,
+            MemorySizeMb = context.GetInt("memorySizeMb", PropsRules.MinFunctionMemorySizeMb, PropsRules.MaxFunctionMemorySizeMb) ?? defaults.MemorySizeMb,
             ApiTimeoutSeconds = context.GetInt("apiTimeoutSeconds", 1, LambdaBedrockStackProps.MaxApiTimeoutSeconds) ?? defaults.ApiTimeoutSeconds,
-            StreamTimeoutSeconds = context.GetInt("streamTimeoutSeconds", 1, LambdaBedrockStackProps.MaxStreamTimeoutSeconds) ?? defaults.StreamTimeoutSeconds,
+            StreamTimeoutSeconds = context.GetInt("streamTimeoutSeconds", 1, PropsRules.MaxFunctionTimeoutSeconds) ?? defaults.StreamTimeoutSeconds,
             Architecture = context.GetChoice("architecture", Architectures) ?? defaults.Architecture,
             ReservedConcurrentExecutions = context.GetInt("reservedConcurrency", 0, int.MaxValue),
             ProvisionedConcurrentExecutions = context.GetInt("provisionedConcurrency", 0, int.MaxValue) ?? defaults.ProvisionedConcurrentExecutions,

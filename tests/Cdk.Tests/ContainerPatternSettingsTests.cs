@@ -29,7 +29,7 @@ public sealed class ContainerPatternSettingsTests
             ["fargateModel:accessLogRemovalPolicy"] = "destroy",
         }), null);
 
-        Assert.Equal(TaskArchitecture.X64, props.Architecture);
+        Assert.Equal(ProcessorArchitecture.X64, props.Architecture);
         Assert.Equal(2048, props.CpuUnits);
         Assert.Equal(4096, props.MemoryMiB);
         Assert.Equal(1, props.MinTasks);
@@ -51,6 +51,19 @@ public sealed class ContainerPatternSettingsTests
         var error = Assert.Throws<ContextSettingException>(() => FargateModelSettings.FromContext(Node(new() { [key] = value }), null));
 
         Assert.Equal(reportedKey, error.Key);
+    }
+    //#endif
+
+    //#if (FargateModel)
+    [Fact]
+    public void Fargate_task_of_256_cpu_units_and_1536_MiB_is_refused_naming_the_memory_setting()
+    {
+        // Fargate takes 512, 1024 or 2048 MiB with a quarter vCPU; the props once allowed the 1536 between them.
+        var error = Assert.Throws<ContextSettingException>(() =>
+            FargateModelSettings.FromContext(Node(new() { ["fargateModel:cpu"] = "256", ["fargateModel:memoryMiB"] = "1536" }), null));
+
+        Assert.Equal("fargateModel:memoryMiB", error.Key);
+        Assert.Contains("512, 1024 or 2048 MiB", error.Message, StringComparison.Ordinal);
     }
     //#endif
 
@@ -138,6 +151,18 @@ public sealed class ContainerPatternVariantTests
         Assert.Contains(endpoints, name => name.EndsWith(".ecr.dkr", StringComparison.Ordinal));
         Assert.Contains(endpoints, name => name.EndsWith(".logs", StringComparison.Ordinal));
         Assert.Contains(endpoints, name => name.EndsWith(".s3", StringComparison.Ordinal));
+    }
+    //#endif
+
+    //#if (FargateModel)
+    [Fact]
+    public void Fargate_on_x86_64_runs_x86_tasks_from_an_amd64_image()
+    {
+        var template = new ContainerTemplateQuery(CdkTestApp.SynthesizeFargateModel(new FargateModelStackProps { Architecture = ProcessorArchitecture.X64 }));
+
+        var (_, taskDefinition) = template.Only("AWS::ECS::TaskDefinition");
+        Assert.Equal("X86_64", (string?)taskDefinition["RuntimePlatform"]!["CpuArchitecture"]);
+        Assert.Equal("linux/amd64", (string?)Assert.Single(template.DockerImageAssets())["platform"]);
     }
     //#endif
 

@@ -15,6 +15,9 @@ public sealed class HybridPipelinePropsTests
     [InlineData(nameof(HybridPipelineStackProps.ExecutionTimeoutMinutes))]
     [InlineData(nameof(HybridPipelineStackProps.AnalyzeTimeoutSeconds))]
     [InlineData(nameof(HybridPipelineStackProps.ModelId))]
+    [InlineData(nameof(HybridPipelineStackProps.InferenceProfileRegions))]
+    [InlineData(nameof(HybridPipelineStackProps.LightMaxCharacters))]
+    [InlineData(nameof(HybridPipelineStackProps.AlarmEmail))]
     public void Invalid_props_are_rejected_naming_the_prop(string prop)
     {
         var props = prop switch
@@ -25,6 +28,9 @@ public sealed class HybridPipelinePropsTests
             nameof(HybridPipelineStackProps.WorkerMemoryMiB) => new HybridPipelineStackProps { WorkerCpu = 1024, WorkerMemoryMiB = 1024 },
             nameof(HybridPipelineStackProps.ExecutionTimeoutMinutes) => new HybridPipelineStackProps { WorkerTimeoutMinutes = 90, ExecutionTimeoutMinutes = 60 },
             nameof(HybridPipelineStackProps.AnalyzeTimeoutSeconds) => new HybridPipelineStackProps { AnalyzeTimeoutSeconds = 901 },
+            nameof(HybridPipelineStackProps.InferenceProfileRegions) => new HybridPipelineStackProps { ModelId = "eu.amazon.nova-lite-v1:0", InferenceProfileRegions = ["eu-west-1", " "] },
+            nameof(HybridPipelineStackProps.LightMaxCharacters) => new HybridPipelineStackProps { LightMaxCharacters = 0 },
+            nameof(HybridPipelineStackProps.AlarmEmail) => new HybridPipelineStackProps { AlarmEmail = "nobody" },
             _ => new HybridPipelineStackProps { ModelId = "arn:aws:s3:::bucket/key" },
         };
 

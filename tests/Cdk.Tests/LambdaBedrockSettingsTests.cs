@@ -24,7 +24,7 @@ public sealed class LambdaBedrockSettingsTests
         Assert.Equal("eu.amazon.nova-lite-v1:0", props.ModelId);
         Assert.Equal(["eu-west-1", "eu-central-1"], props.InferenceProfileRegions!);
         Assert.Equal(1024, props.MemorySizeMb);
-        Assert.Equal(FunctionArchitecture.Arm64, props.Architecture);
+        Assert.Equal(ProcessorArchitecture.Arm64, props.Architecture);
         Assert.Equal(ApiAuthorization.None, props.ApiAuthorization);
         Assert.Equal(Amazon.CDK.AWS.Logs.RetentionDays.TWO_WEEKS, props.LogRetention);
         Assert.Equal(2.5, props.ThrottlingRateLimit);
