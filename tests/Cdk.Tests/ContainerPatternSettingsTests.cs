@@ -46,6 +46,18 @@ public sealed class ContainerPatternSettingsTests
     [InlineData("fargateModel:egress", "carrier-pigeon", "fargateModel:egress")]
     [InlineData("fargateModel:certificateArn", "my-cert", "fargateModel:certificateArn")]
     [InlineData("fargateModel:logRetentionDays", "31", "fargateModel:logRetentionDays")]
+    [InlineData("fargateModel:memoryMiB", "2048.5", "fargateModel:memoryMiB")]
+    [InlineData("fargateModel:minTasks", "-1", "fargateModel:minTasks")]
+    [InlineData("fargateModel:maxTasks", "0", "fargateModel:maxTasks")]
+    [InlineData("fargateModel:maxTasks", "1", "fargateModel:maxTasks")]
+    [InlineData("fargateModel:cpuTargetPercent", "5", "fargateModel:cpuTargetPercent")]
+    [InlineData("fargateModel:requestsPerTarget", "0", "fargateModel:requestsPerTarget")]
+    [InlineData("fargateModel:natGateways", "3", "fargateModel:natGateways")]
+    [InlineData("fargateModel:healthCheckGracePeriodSeconds", "-1", "fargateModel:healthCheckGracePeriodSeconds")]
+    [InlineData("fargateModel:deregistrationDelaySeconds", "3601", "fargateModel:deregistrationDelaySeconds")]
+    [InlineData("fargateModel:p99ResponseTimeAlarmSeconds", "0", "fargateModel:p99ResponseTimeAlarmSeconds")]
+    [InlineData("fargateModel:accessLogExpirationDays", "0", "fargateModel:accessLogExpirationDays")]
+    [InlineData("fargateModel:alarmEmail", "nobody", "fargateModel:alarmEmail")]
     public void Bad_fargate_context_values_stop_synthesis_naming_the_key(string key, string value, string reportedKey)
     {
         var error = Assert.Throws<ContextSettingException>(() => FargateModelSettings.FromContext(Node(new() { [key] = value }), null));
@@ -110,6 +122,21 @@ public sealed class ContainerPatternSettingsTests
     [InlineData("gpuInference:rootVolumeGiB", "8")]
     [InlineData("gpuInference:desiredInstances", "7")]
     [InlineData("gpuInference:allowCpuFallback", "maybe")]
+    [InlineData("gpuInference:minInstances", "-1")]
+    [InlineData("gpuInference:maxInstances", "0")]
+    [InlineData("gpuInference:containerCpu", "64")]
+    [InlineData("gpuInference:containerMemoryMiB", "256")]
+    [InlineData("gpuInference:minTasks", "-1")]
+    [InlineData("gpuInference:maxTasks", "0")]
+    [InlineData("gpuInference:cpuTargetPercent", "96")]
+    [InlineData("gpuInference:requestsPerTarget", "0")]
+    [InlineData("gpuInference:healthCheckGracePeriodSeconds", "7201")]
+    [InlineData("gpuInference:deregistrationDelaySeconds", "-1")]
+    [InlineData("gpuInference:p99ResponseTimeAlarmSeconds", "-1")]
+    [InlineData("gpuInference:natGateways", "0")]
+    [InlineData("gpuInference:certificateArn", "my-cert")]
+    [InlineData("gpuInference:accessLogExpirationDays", "3651")]
+    [InlineData("gpuInference:alarmEmail", "nobody")]
     public void Bad_gpu_context_values_stop_synthesis_naming_the_key(string key, string value)
     {
         var error = Assert.Throws<ContextSettingException>(() => GpuInferenceSettings.FromContext(Node(new() { [key] = value }), null));
