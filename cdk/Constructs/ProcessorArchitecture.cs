@@ -20,8 +20,8 @@ public enum ProcessorArchitecture
 public static class ProcessorArchitectures
 {
     /// <summary>
-    /// The names a user writes in context (cdk.json or <c>-c</c>): the ones Lambda uses in its <c>Architectures</c>
-    /// property, so that a setting reads as it will in the template.
+    /// The names a user writes in context (cdk.json or <c>-c</c>): those of Lambda's <c>Architectures</c> property, which
+    /// ECS's <c>cpuArchitecture</c> writes in capitals, so that a setting reads as it will in the template.
     /// </summary>
     public static IReadOnlyDictionary<string, ProcessorArchitecture> ByName { get; } =
         new Dictionary<string, ProcessorArchitecture>(StringComparer.Ordinal) { ["x86_64"] = ProcessorArchitecture.X64, ["arm64"] = ProcessorArchitecture.Arm64 };

@@ -3,7 +3,8 @@ namespace ReferenceArchitectures.Cdk.Constructs;
 /// <summary>
 /// The checks the patterns' props share. Each throws an <see cref="ArgumentException"/> whose ParamName is the property at
 /// fault and whose message names it, so that a C# caller and a context setting get the same words (the context reader
-/// adds the setting's key). These are the only bounds: context settings are parsed into types and checked here.
+/// adds the setting's key). The props' <c>Validate</c> methods, which call these, hold the only bounds: context settings
+/// are parsed into types and then checked by the same <c>Validate</c> a C# caller meets.
 /// </summary>
 public static class PropsRules
 {
