@@ -5,7 +5,9 @@ namespace ReferenceArchitectures.Cdk.Configuration;
 
 /// <summary>
 /// Reads typed values from CDK context. Values from <c>-c key=value</c> arrive as strings and values
-/// from cdk.json keep their JSON type, so every reader accepts both.
+/// from cdk.json keep their JSON type, so every reader accepts both. The readers check types only (a whole number, a
+/// number, one of some names); every bound is the props' own <c>Validate</c>'s, whose errors <see cref="Validated{T}"/>
+/// reports under the setting's key, so a C# caller and a cdk.json value meet the same rule.
 /// </summary>
 public sealed class ContextReader
 {
@@ -58,7 +60,14 @@ public sealed class ContextReader
         };
     }
 
-    public int? GetInt(string name, int minimum, int maximum)
+    /// <summary>A whole number. Its bounds are the props' to check (<see cref="Validated{T}"/>), not the reader's.</summary>
+    public int? GetInt(string name) => (int?)GetWholeNumber(name, int.MinValue, int.MaxValue);
+
+    /// <summary>A whole number too large for <see cref="GetInt"/>, such as a size in bytes.</summary>
+    public long? GetLong(string name) => (long?)GetWholeNumber(name, long.MinValue, long.MaxValue);
+
+    /// <summary>A finite number, with or without a fraction.</summary>
+    public double? GetDouble(string name)
     {
         var text = GetString(name);
         if (text is null)
@@ -66,17 +75,17 @@ public sealed class ContextReader
             return null;
         }
 
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
-            || value < minimum || value > maximum)
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
         {
-            throw new ContextSettingException(
-                Key(name), $"'{text}' is not allowed; expected a whole number from {minimum} to {maximum}.");
+            throw new ContextSettingException(Key(name), $"'{text}' is not allowed; expected a number.");
         }
 
         return value;
     }
 
-    public double? GetDouble(string name, double minimumExclusive, double maximum)
+    // cdk.json numbers arrive as doubles and print as "1E+15" once large, so whole numbers are parsed as decimals
+    // (exact up to 28 digits) and then checked to be whole and to fit the property's type.
+    private decimal? GetWholeNumber(string name, decimal typeMinimum, decimal typeMaximum)
     {
         var text = GetString(name);
         if (text is null)
@@ -84,11 +93,14 @@ public sealed class ContextReader
             return null;
         }
 
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-            || value <= minimumExclusive || value > maximum)
+        if (!decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value != decimal.Truncate(value))
         {
-            throw new ContextSettingException(
-                Key(name), $"'{text}' is not allowed; expected a number above {minimumExclusive} and at most {maximum}.");
+            throw new ContextSettingException(Key(name), $"'{text}' is not allowed; expected a whole number.");
+        }
+
+        if (value < typeMinimum || value > typeMaximum)
+        {
+            throw new ContextSettingException(Key(name), $"'{text}' is not allowed; expected a whole number from {typeMinimum} to {typeMaximum}.");
         }
 
         return value;

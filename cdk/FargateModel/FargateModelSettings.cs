@@ -11,8 +11,7 @@ public static class FargateModelSettings
     public const string Prefix = "fargateModel:";
 
     /// <summary>The values the architecture setting takes, as written in cdk.json or after -c.</summary>
-    public static IReadOnlyDictionary<string, TaskArchitecture> Architectures { get; } =
-        new Dictionary<string, TaskArchitecture>(StringComparer.Ordinal) { ["arm64"] = TaskArchitecture.Arm64, ["x86_64"] = TaskArchitecture.X64 };
+    public static IReadOnlyDictionary<string, ProcessorArchitecture> Architectures => ProcessorArchitectures.ByName;
 
     private static readonly IReadOnlyDictionary<string, PrivateEgress> Egresses =
         new Dictionary<string, PrivateEgress>(StringComparer.Ordinal) { ["nat"] = PrivateEgress.NatGateways, ["endpoints"] = PrivateEgress.VpcEndpoints };
@@ -33,26 +32,25 @@ public static class FargateModelSettings
             Env = environment,
             Description = "AI reference architecture 2: an ASP.NET Core model server (all-MiniLM-L6-v2 on ONNX Runtime) on Fargate behind an Application Load Balancer.",
             Architecture = context.GetChoice("architecture", Architectures) ?? defaults.Architecture,
-            CpuUnits = context.GetInt("cpu", 256, 16384) ?? defaults.CpuUnits,
-            MemoryMiB = context.GetInt("memoryMiB", 512, 122880) ?? defaults.MemoryMiB,
-            MinTasks = context.GetInt("minTasks", 0, 1000) ?? defaults.MinTasks,
-            MaxTasks = context.GetInt("maxTasks", 1, 1000) ?? defaults.MaxTasks,
-            CpuTargetPercent = context.GetInt("cpuTargetPercent", 10, 95) ?? defaults.CpuTargetPercent,
-            RequestsPerTarget = context.GetInt("requestsPerTarget", 1, 1_000_000) ?? defaults.RequestsPerTarget,
+            CpuUnits = context.GetInt("cpu") ?? defaults.CpuUnits,
+            MemoryMiB = context.GetInt("memoryMiB") ?? defaults.MemoryMiB,
+            MinTasks = context.GetInt("minTasks") ?? defaults.MinTasks,
+            MaxTasks = context.GetInt("maxTasks") ?? defaults.MaxTasks,
+            CpuTargetPercent = context.GetInt("cpuTargetPercent") ?? defaults.CpuTargetPercent,
+            RequestsPerTarget = context.GetInt("requestsPerTarget") ?? defaults.RequestsPerTarget,
             Egress = context.GetChoice("egress", Egresses) ?? defaults.Egress,
-            NatGateways = context.GetInt("natGateways", 1, ServiceNetwork.AvailabilityZones) ?? defaults.NatGateways,
+            NatGateways = context.GetInt("natGateways") ?? defaults.NatGateways,
             CertificateArn = context.GetString("certificateArn"),
-            HealthCheckGracePeriodSeconds = context.GetInt("healthCheckGracePeriodSeconds", 0, 7200) ?? defaults.HealthCheckGracePeriodSeconds,
-            DeregistrationDelaySeconds = context.GetInt("deregistrationDelaySeconds", 0, 3600) ?? defaults.DeregistrationDelaySeconds,
-            P99ResponseTimeAlarmSeconds = context.GetDouble("p99ResponseTimeAlarmSeconds", 0, 3600) ?? defaults.P99ResponseTimeAlarmSeconds,
+            HealthCheckGracePeriodSeconds = context.GetInt("healthCheckGracePeriodSeconds") ?? defaults.HealthCheckGracePeriodSeconds,
+            DeregistrationDelaySeconds = context.GetInt("deregistrationDelaySeconds") ?? defaults.DeregistrationDelaySeconds,
+            P99ResponseTimeAlarmSeconds = context.GetDouble("p99ResponseTimeAlarmSeconds") ?? defaults.P99ResponseTimeAlarmSeconds,
             LogRetention = context.GetChoice("logRetentionDays", CommonChoices.LogRetentionDays) ?? defaults.LogRetention,
             LogRemovalPolicy = context.GetChoice("logRemovalPolicy", CommonChoices.RemovalPolicies) ?? defaults.LogRemovalPolicy,
-            AccessLogExpirationDays = context.GetInt("accessLogExpirationDays", 1, 3650) ?? defaults.AccessLogExpirationDays,
+            AccessLogExpirationDays = context.GetInt("accessLogExpirationDays") ?? defaults.AccessLogExpirationDays,
             AccessLogRemovalPolicy = context.GetChoice("accessLogRemovalPolicy", CommonChoices.RemovalPolicies) ?? defaults.AccessLogRemovalPolicy,
             AlarmEmail = context.GetString("alarmEmail"),
         };
 
         return context.Validated(props, props.Validate, SettingNames);
     }
-
 }

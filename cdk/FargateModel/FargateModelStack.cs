@@ -1,5 +1,4 @@
 using Amazon.CDK;
-using Amazon.CDK.AWS.Ecr.Assets;
 using Amazon.CDK.AWS.ECS;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.IAM;
@@ -31,7 +30,6 @@ public sealed class FargateModelStack : Stack
         : base(scope, id, props ??= new FargateModelStackProps())
     {
         props.Validate();
-        var arm = props.Architecture == TaskArchitecture.Arm64;
 
         Network = new ServiceNetwork(this, "Network", new ServiceNetworkOptions(props.Egress, props.NatGateways, props.LogRetention, props.LogRemovalPolicy));
         Cluster = new Cluster(this, "Cluster", new ClusterProps { Vpc = Network.Vpc, ContainerInsights = true });
@@ -50,7 +48,7 @@ public sealed class FargateModelStack : Stack
             TaskRole = TaskRole,
             RuntimePlatform = new RuntimePlatform
             {
-                CpuArchitecture = arm ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64,
+                CpuArchitecture = props.Architecture.ToEcs(),
                 OperatingSystemFamily = OperatingSystemFamily.LINUX,
             },
         });
@@ -58,7 +56,7 @@ public sealed class FargateModelStack : Stack
         var logGroup = new LogGroup(this, "ModelServerLogs", new LogGroupProps { Retention = props.LogRetention, RemovalPolicy = props.LogRemovalPolicy });
         var container = taskDefinition.AddContainer(ContainerName, new ContainerDefinitionOptions
         {
-            Image = props.Image ?? DockerfileImage.FromDockerfile(DockerfileImage.ModelServerCpuDockerfile, arm ? Platform_.LINUX_ARM64 : Platform_.LINUX_AMD64),
+            Image = props.Image ?? DockerfileImage.FromDockerfile(DockerfileImage.ModelServerCpuDockerfile, props.Architecture.ToImagePlatform()),
             Essential = true,
             User = NonRootUser,
             ReadonlyRootFilesystem = true,

@@ -5,14 +5,6 @@ using ReferenceArchitectures.Cdk.Constructs;
 
 namespace ReferenceArchitectures.Cdk.FargateModel;
 
-/// <summary>The CPU architecture the tasks run on and the image is built for.</summary>
-public enum TaskArchitecture
-{
-    /// <summary>Graviton: about 20% cheaper per vCPU-hour on Fargate than x86.</summary>
-    Arm64,
-    X64,
-}
-
 /// <summary>Settings of pattern 2. Every default deploys a working, locked-down stack.</summary>
 public sealed class FargateModelStackProps : StackProps
 {
@@ -22,22 +14,10 @@ public sealed class FargateModelStackProps : StackProps
     /// <summary>Answers 200 once the model is loaded.</summary>
     public const string ModelServerReadyPath = "/health/ready";
 
-    /// <summary>Valid Fargate CPU units and, for each, the memory sizes allowed with it
-    /// (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size).</summary>
-    public static IReadOnlyDictionary<int, (int Minimum, int Maximum, int Step)> FargateMemoryRanges { get; } = new Dictionary<int, (int, int, int)>
-    {
-        [256] = (512, 2048, 512),
-        [512] = (1024, 4096, 1024),
-        [1024] = (2048, 8192, 1024),
-        [2048] = (4096, 16384, 1024),
-        [4096] = (8192, 30720, 1024),
-        [8192] = (16384, 61440, 4096),
-        [16384] = (32768, 122880, 8192),
-    };
+    /// <summary>The tasks' CPU and the image's platform: Graviton, about 20% cheaper per vCPU-hour on Fargate than x86.</summary>
+    public ProcessorArchitecture Architecture { get; init; } = ProcessorArchitecture.Arm64;
 
-    public TaskArchitecture Architecture { get; init; } = TaskArchitecture.Arm64;
-
-    /// <summary>Task CPU in units of 1/1024 vCPU.</summary>
+    /// <summary>Task CPU in units of 1/1024 vCPU; with <see cref="MemoryMiB"/>, one of <see cref="FargateTaskSizes"/>.</summary>
     public int CpuUnits { get; init; } = 1024;
 
     public int MemoryMiB { get; init; } = 2048;
@@ -99,17 +79,7 @@ public sealed class FargateModelStackProps : StackProps
     /// <summary>Checks every setting and throws an <see cref="ArgumentException"/> whose ParamName is the property at fault.</summary>
     public void Validate()
     {
-        if (!FargateMemoryRanges.TryGetValue(CpuUnits, out var memory))
-        {
-            throw new ArgumentOutOfRangeException(nameof(CpuUnits), CpuUnits, $"{nameof(CpuUnits)} must be one of Fargate's sizes: {string.Join(", ", FargateMemoryRanges.Keys)}; got {CpuUnits}.");
-        }
-
-        if (MemoryMiB < memory.Minimum || MemoryMiB > memory.Maximum || (MemoryMiB - memory.Minimum) % memory.Step != 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MemoryMiB), MemoryMiB,
-                $"With {CpuUnits} CPU units Fargate allows {memory.Minimum}–{memory.Maximum} MiB in steps of {memory.Step}; got {MemoryMiB}.");
-        }
-
+        FargateTaskSizes.Require(CpuUnits, MemoryMiB, nameof(CpuUnits), nameof(MemoryMiB));
         PropsRules.RequireRange(MinTasks, 0, 1000, nameof(MinTasks));
         PropsRules.RequireRange(MaxTasks, Math.Max(1, MinTasks), 1000, nameof(MaxTasks));
         PropsRules.RequireRange(CpuTargetPercent, 10, 95, nameof(CpuTargetPercent));

@@ -19,7 +19,6 @@ using Amazon.CDK.AWS.StepFunctions;
 using Amazon.CDK.AWS.StepFunctions.Tasks;
 using Constructs;
 using ReferenceArchitectures.Cdk.Constructs;
-using LambdaArchitecture = Amazon.CDK.AWS.Lambda.Architecture;
 using ContainerDefinition = Amazon.CDK.AWS.ECS.ContainerDefinition;
 using ContainerDefinitionOptions = Amazon.CDK.AWS.ECS.ContainerDefinitionOptions;
 using ContainerOverride = Amazon.CDK.AWS.StepFunctions.Tasks.ContainerOverride;
@@ -139,7 +138,7 @@ public sealed class HybridPipelineStack : Stack
         var embeddingObjects = ObjectsUnder(outputBucket, EmbeddingsPrefix);
 
         // All four functions are one executable; one Code object means one asset and one build.
-        var architecture = props.Architecture == FunctionArchitecture.Arm64 ? LambdaArchitecture.ARM_64 : LambdaArchitecture.X86_64;
+        var architecture = props.Architecture.ToLambda();
         var code = props.FunctionCode ?? DotNetAotCode.FromProject(this, new DotNetAotCodeOptions(FunctionProjectPath, architecture));
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {

@@ -9,13 +9,6 @@ namespace ReferenceArchitectures.Cdk.HybridPipeline;
 /// <summary>Settings of pattern 4. Every default deploys a working, locked-down pipeline.</summary>
 public sealed class HybridPipelineStackProps : StackProps
 {
-    /// <summary>Lambda's memory limits, https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html</summary>
-    public const int MinMemorySizeMb = 128;
-    public const int MaxMemorySizeMb = 10_240;
-
-    /// <summary>Lambda's maximum timeout, https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html</summary>
-    public const int MaxFunctionTimeoutSeconds = 900;
-
     /// <summary>
     /// A Standard workflow runs for at most one year
     /// (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html); a day is far beyond any document.
@@ -51,7 +44,8 @@ public sealed class HybridPipelineStackProps : StackProps
     /// <summary>Regions an inference profile routes to; null takes the documented defaults for the profile's prefix.</summary>
     public IReadOnlyList<string>? InferenceProfileRegions { get; init; }
 
-    public FunctionArchitecture Architecture { get; init; } = FunctionArchitecture.X64;
+    /// <summary>The functions' CPU architecture. The Fargate worker runs on x86_64 whatever this says.</summary>
+    public ProcessorArchitecture Architecture { get; init; } = ProcessorArchitecture.X64;
 
     /// <summary>Memory of the preprocess, store and record-failure functions.</summary>
     public int StepMemorySizeMb { get; init; } = 512;
@@ -110,25 +104,11 @@ public sealed class HybridPipelineStackProps : StackProps
     /// <summary>Checks every setting and throws an <see cref="ArgumentException"/> whose ParamName is the property at fault.</summary>
     public void Validate()
     {
-        try
-        {
-            _ = BedrockModel.Parse(ModelId, InferenceProfileRegions);
-        }
-        catch (ArgumentException error)
-        {
-            throw new ArgumentException(error.Message, nameof(ModelId), error);
-        }
-
-        if (LightMaxBytes < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(LightMaxBytes), LightMaxBytes, $"{nameof(LightMaxBytes)} must be at least 1; got {LightMaxBytes}.");
-        }
-
-        RequireRange(LightMaxPages, 0, int.MaxValue, nameof(LightMaxPages));
-        if (LightMaxCharacters < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(LightMaxCharacters), LightMaxCharacters, $"{nameof(LightMaxCharacters)} must be at least 1; got {LightMaxCharacters}.");
-        }
+        PropsRules.RequireRegionNames(InferenceProfileRegions, nameof(InferenceProfileRegions));
+        PropsRules.RequireAccepted(() => BedrockModel.Parse(ModelId, InferenceProfileRegions), nameof(ModelId));
+        PropsRules.RequireRange(LightMaxBytes, 1, long.MaxValue, nameof(LightMaxBytes));
+        PropsRules.RequireRange(LightMaxPages, 0, int.MaxValue, nameof(LightMaxPages));
+        PropsRules.RequireRange(LightMaxCharacters, 1, long.MaxValue, nameof(LightMaxCharacters));
         if (string.IsNullOrWhiteSpace(IncomingPrefix) || !IncomingPrefix.EndsWith('/') || IncomingPrefix.StartsWith('/') || IncomingPrefix.Contains('*', StringComparison.Ordinal))
         {
             throw new ArgumentException($"{nameof(IncomingPrefix)} must be a key prefix such as 'incoming/' (no leading '/', ending in '/', no '*'); got '{IncomingPrefix}'.", nameof(IncomingPrefix));
@@ -141,65 +121,27 @@ public sealed class HybridPipelineStackProps : StackProps
             throw new ArgumentException($"{nameof(DocumentCategories)} must hold at least one distinct, non-blank category without commas.", nameof(DocumentCategories));
         }
 
-        RequireRange(StepMemorySizeMb, MinMemorySizeMb, MaxMemorySizeMb, nameof(StepMemorySizeMb));
-        RequireRange(AnalyzeMemorySizeMb, MinMemorySizeMb, MaxMemorySizeMb, nameof(AnalyzeMemorySizeMb));
-        RequireRange(PreprocessTimeoutSeconds, 1, MaxFunctionTimeoutSeconds, nameof(PreprocessTimeoutSeconds));
-        RequireRange(AnalyzeTimeoutSeconds, 1, MaxFunctionTimeoutSeconds, nameof(AnalyzeTimeoutSeconds));
-        RequireRange(StoreTimeoutSeconds, 1, MaxFunctionTimeoutSeconds, nameof(StoreTimeoutSeconds));
-        RequireRange(RecordFailureTimeoutSeconds, 1, MaxFunctionTimeoutSeconds, nameof(RecordFailureTimeoutSeconds));
-        if (!FargateSizes.TryGetValue(WorkerCpu, out var memoryRange))
-        {
-            throw new ArgumentOutOfRangeException(nameof(WorkerCpu), WorkerCpu, $"{nameof(WorkerCpu)} must be one of Fargate's CPU values ({string.Join(", ", FargateSizes.Keys)}); got {WorkerCpu}.");
-        }
-
-        // 256 CPU units take 512, 1024 or 2048 MiB only; every other size is a range in fixed steps.
-        var allowedMemory = WorkerCpu == 256
-            ? WorkerMemoryMiB is 512 or 1024 or 2048
-            : WorkerMemoryMiB >= memoryRange.Min && WorkerMemoryMiB <= memoryRange.Max && WorkerMemoryMiB % memoryRange.Step == 0;
-        if (!allowedMemory)
-        {
-            throw new ArgumentOutOfRangeException(nameof(WorkerMemoryMiB), WorkerMemoryMiB,
-                $"{nameof(WorkerMemoryMiB)} must be from {memoryRange.Min} to {memoryRange.Max} in steps of {memoryRange.Step} MiB for {WorkerCpu} CPU units; got {WorkerMemoryMiB}.");
-        }
-
-        RequireRange(WorkerMaxParallelCalls, 1, 64, nameof(WorkerMaxParallelCalls));
-        RequireRange(WorkerTimeoutMinutes, 1, MaxExecutionTimeoutMinutes, nameof(WorkerTimeoutMinutes));
-        RequireRange(ExecutionTimeoutMinutes, 1, MaxExecutionTimeoutMinutes, nameof(ExecutionTimeoutMinutes));
+        PropsRules.RequireFunctionMemory(StepMemorySizeMb, nameof(StepMemorySizeMb));
+        PropsRules.RequireFunctionMemory(AnalyzeMemorySizeMb, nameof(AnalyzeMemorySizeMb));
+        PropsRules.RequireFunctionTimeout(PreprocessTimeoutSeconds, nameof(PreprocessTimeoutSeconds));
+        PropsRules.RequireFunctionTimeout(AnalyzeTimeoutSeconds, nameof(AnalyzeTimeoutSeconds));
+        PropsRules.RequireFunctionTimeout(StoreTimeoutSeconds, nameof(StoreTimeoutSeconds));
+        PropsRules.RequireFunctionTimeout(RecordFailureTimeoutSeconds, nameof(RecordFailureTimeoutSeconds));
+        FargateTaskSizes.Require(WorkerCpu, WorkerMemoryMiB, nameof(WorkerCpu), nameof(WorkerMemoryMiB));
+        PropsRules.RequireRange(WorkerMaxParallelCalls, 1, 64, nameof(WorkerMaxParallelCalls));
+        PropsRules.RequireRange(WorkerTimeoutMinutes, 1, MaxExecutionTimeoutMinutes, nameof(WorkerTimeoutMinutes));
+        PropsRules.RequireRange(ExecutionTimeoutMinutes, 1, MaxExecutionTimeoutMinutes, nameof(ExecutionTimeoutMinutes));
         if (ExecutionTimeoutMinutes <= WorkerTimeoutMinutes)
         {
             throw new ArgumentOutOfRangeException(nameof(ExecutionTimeoutMinutes), ExecutionTimeoutMinutes,
                 $"{nameof(ExecutionTimeoutMinutes)} ({ExecutionTimeoutMinutes}) must exceed {nameof(WorkerTimeoutMinutes)} ({WorkerTimeoutMinutes}), or a slow heavy document times out the execution before its failure can be recorded.");
         }
 
-        RequireRange(NatGateways, 1, ServiceNetwork.AvailabilityZones, nameof(NatGateways));
-        RequireRange(NoncurrentVersionExpirationDays, 1, int.MaxValue, nameof(NoncurrentVersionExpirationDays));
-        if (AlarmEmail is not null && (AlarmEmail.Length < 3 || !AlarmEmail.Contains('@', StringComparison.Ordinal) || AlarmEmail.Any(char.IsWhiteSpace)))
-        {
-            throw new ArgumentException($"{nameof(AlarmEmail)} must be an e-mail address; got '{AlarmEmail}'.", nameof(AlarmEmail));
-        }
-    }
+        PropsRules.RequireRange(NatGateways, 1, ServiceNetwork.AvailabilityZones, nameof(NatGateways));
 
-    /// <summary>
-    /// Fargate's CPU and memory combinations for Linux tasks
-    /// (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size).
-    /// </summary>
-    private static readonly IReadOnlyDictionary<int, (int Min, int Max, int Step)> FargateSizes = new Dictionary<int, (int, int, int)>
-    {
-        [256] = (512, 2048, 512),
-        [512] = (1024, 4096, 1024),
-        [1024] = (2048, 8192, 1024),
-        [2048] = (4096, 16384, 1024),
-        [4096] = (8192, 30720, 1024),
-        [8192] = (16384, 61440, 4096),
-        [16384] = (32768, 122880, 8192),
-    };
-
-    private static void RequireRange(int value, int minimum, int maximum, string name)
-    {
-        if (value < minimum || value > maximum)
-        {
-            var range = maximum == int.MaxValue ? $"at least {minimum}" : $"from {minimum} to {maximum}";
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be {range}; got {value}.");
-        }
+        // S3 takes any positive whole number of days for a noncurrent version
+        // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_NoncurrentVersionExpiration.html).
+        PropsRules.RequireRange(NoncurrentVersionExpirationDays, 1, int.MaxValue, nameof(NoncurrentVersionExpirationDays));
+        PropsRules.RequireEmail(AlarmEmail, nameof(AlarmEmail));
     }
 }

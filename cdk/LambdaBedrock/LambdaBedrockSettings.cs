@@ -12,8 +12,7 @@ public static class LambdaBedrockSettings
     public const string Prefix = "lambdaBedrock:";
 
     /// <summary>The values the architecture setting takes, as written in cdk.json or after -c.</summary>
-    public static IReadOnlyDictionary<string, FunctionArchitecture> Architectures { get; } =
-        new Dictionary<string, FunctionArchitecture>(StringComparer.Ordinal) { ["x86_64"] = FunctionArchitecture.X64, ["arm64"] = FunctionArchitecture.Arm64 };
+    public static IReadOnlyDictionary<string, ProcessorArchitecture> Architectures => ProcessorArchitectures.ByName;
 
     private static readonly IReadOnlyDictionary<string, ApiAuthorization> Authorizations =
         new Dictionary<string, ApiAuthorization>(StringComparer.Ordinal) { ["iam"] = ApiAuthorization.Iam, ["none"] = ApiAuthorization.None };
@@ -38,22 +37,21 @@ public static class LambdaBedrockSettings
             InferenceProfileRegions = context.GetList("inferenceProfileRegions"),
             GuardrailId = context.GetString("guardrailId"),
             GuardrailVersion = context.GetString("guardrailVersion"),
-            MaxPromptCharacters = context.GetInt("maxPromptCharacters", 1, int.MaxValue),
-            MemorySizeMb = context.GetInt("memorySizeMb", LambdaBedrockStackProps.MinMemorySizeMb, LambdaBedrockStackProps.MaxMemorySizeMb) ?? defaults.MemorySizeMb,
-            ApiTimeoutSeconds = context.GetInt("apiTimeoutSeconds", 1, LambdaBedrockStackProps.MaxApiTimeoutSeconds) ?? defaults.ApiTimeoutSeconds,
-            StreamTimeoutSeconds = context.GetInt("streamTimeoutSeconds", 1, LambdaBedrockStackProps.MaxStreamTimeoutSeconds) ?? defaults.StreamTimeoutSeconds,
+            MaxPromptCharacters = context.GetInt("maxPromptCharacters"),
+            MemorySizeMb = context.GetInt("memorySizeMb") ?? defaults.MemorySizeMb,
+            ApiTimeoutSeconds = context.GetInt("apiTimeoutSeconds") ?? defaults.ApiTimeoutSeconds,
+            StreamTimeoutSeconds = context.GetInt("streamTimeoutSeconds") ?? defaults.StreamTimeoutSeconds,
             Architecture = context.GetChoice("architecture", Architectures) ?? defaults.Architecture,
-            ReservedConcurrentExecutions = context.GetInt("reservedConcurrency", 0, int.MaxValue),
-            ProvisionedConcurrentExecutions = context.GetInt("provisionedConcurrency", 0, int.MaxValue) ?? defaults.ProvisionedConcurrentExecutions,
+            ReservedConcurrentExecutions = context.GetInt("reservedConcurrency"),
+            ProvisionedConcurrentExecutions = context.GetInt("provisionedConcurrency") ?? defaults.ProvisionedConcurrentExecutions,
             LogRetention = context.GetChoice("logRetentionDays", CommonChoices.LogRetentionDays) ?? defaults.LogRetention,
             LogRemovalPolicy = context.GetChoice("logRemovalPolicy", CommonChoices.RemovalPolicies) ?? defaults.LogRemovalPolicy,
             ApiAuthorization = context.GetChoice("apiAuthorization", Authorizations) ?? defaults.ApiAuthorization,
-            ThrottlingRateLimit = context.GetDouble("throttlingRateLimit", 0, 1_000_000) ?? defaults.ThrottlingRateLimit,
-            ThrottlingBurstLimit = context.GetInt("throttlingBurstLimit", 1, 1_000_000) ?? defaults.ThrottlingBurstLimit,
+            ThrottlingRateLimit = context.GetDouble("throttlingRateLimit") ?? defaults.ThrottlingRateLimit,
+            ThrottlingBurstLimit = context.GetInt("throttlingBurstLimit") ?? defaults.ThrottlingBurstLimit,
             AlarmEmail = context.GetString("alarmEmail"),
         };
 
         return context.Validated(props, props.Validate, SettingNames);
     }
-
 }

@@ -14,7 +14,6 @@ using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SNS.Subscriptions;
 using Constructs;
 using ReferenceArchitectures.Cdk.Constructs;
-using LambdaArchitecture = Amazon.CDK.AWS.Lambda.Architecture;
 
 namespace ReferenceArchitectures.Cdk.LambdaBedrock;
 
@@ -45,7 +44,7 @@ public sealed class LambdaBedrockStack : Stack
     {
         props.Validate();
         var model = BedrockModel.Parse(props.ModelId, props.InferenceProfileRegions);
-        var architecture = props.Architecture == FunctionArchitecture.Arm64 ? LambdaArchitecture.ARM_64 : LambdaArchitecture.X86_64;
+        var architecture = props.Architecture.ToLambda();
 
         // Both functions are one executable; one Code object means one asset and one build.
         var code = DotNetAotCode.FromProject(this, new DotNetAotCodeOptions(FunctionProjectPath, architecture));

@@ -17,18 +17,11 @@ public enum ApiAuthorization
 /// <summary>Settings of pattern 1. Every default deploys a working, locked-down stack.</summary>
 public sealed class LambdaBedrockStackProps : StackProps
 {
-    /// <summary>Lambda's memory limits, https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html</summary>
-    public const int MinMemorySizeMb = 128;
-    public const int MaxMemorySizeMb = 10_240;
-
     /// <summary>
     /// An HTTP API waits at most 30 seconds for an integration
     /// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
     /// </summary>
     public const int MaxApiTimeoutSeconds = 30;
-
-    /// <summary>Lambda's maximum timeout, https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html</summary>
-    public const int MaxStreamTimeoutSeconds = 900;
 
     /// <summary>A foundation model id, a cross-Region inference profile id (<c>us.</c>, <c>eu.</c>, <c>apac.</c>, <c>global.</c>, ...) or either's ARN.</summary>
     public string ModelId { get; init; } = "amazon.nova-lite-v1:0";
@@ -53,7 +46,7 @@ public sealed class LambdaBedrockStackProps : StackProps
     /// <summary>Timeout of the streaming function behind the Function URL.</summary>
     public int StreamTimeoutSeconds { get; init; } = 120;
 
-    public FunctionArchitecture Architecture { get; init; } = FunctionArchitecture.X64;
+    public ProcessorArchitecture Architecture { get; init; } = ProcessorArchitecture.X64;
 
     /// <summary>Reserved concurrency of each function; null reserves none (the account pool is shared).</summary>
     public int? ReservedConcurrentExecutions { get; init; }
@@ -83,34 +76,27 @@ public sealed class LambdaBedrockStackProps : StackProps
     /// <summary>Checks every setting and throws an <see cref="ArgumentException"/> whose ParamName is the property at fault.</summary>
     public void Validate()
     {
-        try
-        {
-            _ = BedrockModel.Parse(ModelId, InferenceProfileRegions);
-        }
-        catch (ArgumentException error)
-        {
-            throw new ArgumentException(error.Message, nameof(ModelId), error);
-        }
-        RequireRange(MemorySizeMb, MinMemorySizeMb, MaxMemorySizeMb, nameof(MemorySizeMb));
-        RequireRange(ApiTimeoutSeconds, 1, MaxApiTimeoutSeconds, nameof(ApiTimeoutSeconds));
-        RequireRange(StreamTimeoutSeconds, 1, MaxStreamTimeoutSeconds, nameof(StreamTimeoutSeconds));
+        PropsRules.RequireRegionNames(InferenceProfileRegions, nameof(InferenceProfileRegions));
+        PropsRules.RequireAccepted(() => BedrockModel.Parse(ModelId, InferenceProfileRegions), nameof(ModelId));
+        PropsRules.RequireFunctionMemory(MemorySizeMb, nameof(MemorySizeMb));
+        PropsRules.RequireRange(ApiTimeoutSeconds, 1, MaxApiTimeoutSeconds, nameof(ApiTimeoutSeconds));
+        PropsRules.RequireFunctionTimeout(StreamTimeoutSeconds, nameof(StreamTimeoutSeconds));
         if (ReservedConcurrentExecutions is { } reserved)
         {
-            RequireRange(reserved, 0, int.MaxValue, nameof(ReservedConcurrentExecutions));
+            PropsRules.RequireRange(reserved, 0, int.MaxValue, nameof(ReservedConcurrentExecutions));
         }
 
-        RequireRange(ProvisionedConcurrentExecutions, 0, ReservedConcurrentExecutions ?? int.MaxValue, nameof(ProvisionedConcurrentExecutions));
+        PropsRules.RequireRange(ProvisionedConcurrentExecutions, 0, ReservedConcurrentExecutions ?? int.MaxValue, nameof(ProvisionedConcurrentExecutions));
         if (MaxPromptCharacters is { } maxPrompt)
         {
-            RequireRange(maxPrompt, 1, int.MaxValue, nameof(MaxPromptCharacters));
+            PropsRules.RequireRange(maxPrompt, 1, int.MaxValue, nameof(MaxPromptCharacters));
         }
 
-        if (!(ThrottlingRateLimit > 0) || double.IsInfinity(ThrottlingRateLimit))
-        {
-            throw new ArgumentOutOfRangeException(nameof(ThrottlingRateLimit), ThrottlingRateLimit, $"{nameof(ThrottlingRateLimit)} must be a finite number of requests per second above 0.");
-        }
-
-        RequireRange(ThrottlingBurstLimit, 1, int.MaxValue, nameof(ThrottlingBurstLimit));
+        // No upper bound on the stage's throttling: the account's Regional quota (10,000 requests per second by default,
+        // and raisable) is the real ceiling, and a stage cannot exceed it
+        // (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html).
+        PropsRules.RequirePositive(ThrottlingRateLimit, nameof(ThrottlingRateLimit));
+        PropsRules.RequireRange(ThrottlingBurstLimit, 1, int.MaxValue, nameof(ThrottlingBurstLimit));
         if (string.IsNullOrWhiteSpace(GuardrailId) != string.IsNullOrWhiteSpace(GuardrailVersion))
         {
             throw new ArgumentException($"{nameof(GuardrailId)} and {nameof(GuardrailVersion)} must be set together or not at all.", nameof(GuardrailVersion));
@@ -121,23 +107,6 @@ public sealed class LambdaBedrockStackProps : StackProps
             throw new ArgumentException($"{nameof(GuardrailVersion)} must be a version number or DRAFT; got '{version}'.", nameof(GuardrailVersion));
         }
 
-        if (AlarmEmail is not null && (AlarmEmail.Length < 3 || !AlarmEmail.Contains('@', StringComparison.Ordinal) || AlarmEmail.Any(char.IsWhiteSpace)))
-        {
-            throw new ArgumentException($"{nameof(AlarmEmail)} must be an e-mail address; got '{AlarmEmail}'.", nameof(AlarmEmail));
-        }
-
-        if (InferenceProfileRegions?.Any(region => string.IsNullOrWhiteSpace(region) || region.Any(char.IsWhiteSpace)) == true)
-        {
-            throw new ArgumentException($"{nameof(InferenceProfileRegions)} must hold Region names such as us-east-1.", nameof(InferenceProfileRegions));
-        }
-    }
-
-    private static void RequireRange(int value, int minimum, int maximum, string name)
-    {
-        if (value < minimum || value > maximum)
-        {
-            var range = maximum == int.MaxValue ? $"at least {minimum}" : $"from {minimum} to {maximum}";
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be {range}; got {value}.");
-        }
+        PropsRules.RequireEmail(AlarmEmail, nameof(AlarmEmail));
     }
 }

@@ -30,6 +30,19 @@ public sealed class PipelineFunctions(PipelineSettings settings, PipelineAwsClie
         ModelId = settings.ModelId,
     }.Validate());
 
+    /// <summary>
+    /// Registers the four steps under the handler names the stack configures (HybridPipelineStack's *Handler constants).
+    /// Program.cs and the local pipeline runs both call this, so a handler renamed on one side only fails a test.
+    /// </summary>
+    public void MapHandlers(LambdaHandlerRegistry handlers)
+    {
+        ArgumentNullException.ThrowIfNull(handlers);
+        handlers.MapBuffered(PreprocessHandler, PreprocessAsync);
+        handlers.MapBuffered(AnalyzeHandler, AnalyzeAsync);
+        handlers.MapBuffered(StoreHandler, StoreAsync);
+        handlers.MapBuffered(RecordFailureHandler, RecordFailureAsync);
+    }
+
     /// <summary>Claims the upload, then detects and measures it. A second delivery of the same version is a duplicate.</summary>
     public async Task<ReadOnlyMemory<byte>> PreprocessAsync(ReadOnlyMemory<byte> payload, LambdaContext context)
     {

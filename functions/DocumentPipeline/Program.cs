@@ -12,10 +12,5 @@ return await LambdaHost.RunAsync(handlers =>
     var bedrock = new BedrockClientOptions { Region = settings.Region, ModelId = settings.ModelId, Endpoint = settings.BedrockEndpoint };
     bedrock.Validate();
     var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
-    var functions = new PipelineFunctions(settings, aws, new BedrockChatClient(http, bedrock));
-
-    handlers.MapBuffered(PipelineFunctions.PreprocessHandler, functions.PreprocessAsync);
-    handlers.MapBuffered(PipelineFunctions.AnalyzeHandler, functions.AnalyzeAsync);
-    handlers.MapBuffered(PipelineFunctions.StoreHandler, functions.StoreAsync);
-    handlers.MapBuffered(PipelineFunctions.RecordFailureHandler, functions.RecordFailureAsync);
+    new PipelineFunctions(settings, aws, new BedrockChatClient(http, bedrock)).MapHandlers(handlers);
 });

@@ -25,6 +25,14 @@ public sealed class LambdaHandlerRegistry
         Add(name, new RegisteredHandler(null, handler));
     }
 
+    /// <summary>
+    /// The buffered handler a function configured with <paramref name="name"/> runs, found exactly as the runtime finds it;
+    /// local runs call this with the handler string from the synthesized template.
+    /// </summary>
+    /// <exception cref="LambdaHandlerNotFoundException">No buffered handler has that name (Lambda reports Runtime.HandlerNotFound).</exception>
+    public BufferedHandler ResolveBuffered(string? name) =>
+        Resolve(name).Buffered ?? throw new LambdaHandlerNotFoundException($"The handler '{name}' streams its response; it is not a buffered handler.");
+
     internal RegisteredHandler Resolve(string? name)
     {
         var registered = _handlers.Count == 0 ? "none" : string.Join(", ", _handlers.Keys.Order(StringComparer.Ordinal));

@@ -120,4 +120,18 @@ public sealed class LimitTests
 
         Assert.Null(recommendation.Pattern);
     }
+
+    [Theory]
+    [InlineData(0.25, 1536, 256, 2048)]
+    [InlineData(0.25, 512, 256, 512)]
+    [InlineData(1, 2500, 1024, 3072)]
+    [InlineData(0.5, 5000, 1024, 5120)]
+    [InlineData(8, 40000, 8192, 40960)]
+    public void The_advisor_proposes_only_Fargate_sizes_that_Fargate_accepts(double vcpus, double memoryMiB, int cpuUnits, int memory)
+    {
+        var size = AwsLimits.SmallestFargateSize(vcpus, memoryMiB);
+
+        Assert.Equal((cpuUnits, memory), size);
+        Assert.True(ReferenceArchitectures.Cdk.Constructs.FargateTaskSizes.Allows(size!.Value.CpuUnits, size.Value.MemoryMiB));
+    }
 }

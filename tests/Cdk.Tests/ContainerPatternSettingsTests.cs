@@ -29,7 +29,7 @@ public sealed class ContainerPatternSettingsTests
             ["fargateModel:accessLogRemovalPolicy"] = "destroy",
         }), null);
 
-        Assert.Equal(TaskArchitecture.X64, props.Architecture);
+        Assert.Equal(ProcessorArchitecture.X64, props.Architecture);
         Assert.Equal(2048, props.CpuUnits);
         Assert.Equal(4096, props.MemoryMiB);
         Assert.Equal(1, props.MinTasks);
@@ -46,11 +46,36 @@ public sealed class ContainerPatternSettingsTests
     [InlineData("fargateModel:egress", "carrier-pigeon", "fargateModel:egress")]
     [InlineData("fargateModel:certificateArn", "my-cert", "fargateModel:certificateArn")]
     [InlineData("fargateModel:logRetentionDays", "31", "fargateModel:logRetentionDays")]
+    [InlineData("fargateModel:memoryMiB", "2048.5", "fargateModel:memoryMiB")]
+    [InlineData("fargateModel:minTasks", "-1", "fargateModel:minTasks")]
+    [InlineData("fargateModel:maxTasks", "0", "fargateModel:maxTasks")]
+    [InlineData("fargateModel:maxTasks", "1", "fargateModel:maxTasks")]
+    [InlineData("fargateModel:cpuTargetPercent", "5", "fargateModel:cpuTargetPercent")]
+    [InlineData("fargateModel:requestsPerTarget", "0", "fargateModel:requestsPerTarget")]
+    [InlineData("fargateModel:natGateways", "3", "fargateModel:natGateways")]
+    [InlineData("fargateModel:healthCheckGracePeriodSeconds", "-1", "fargateModel:healthCheckGracePeriodSeconds")]
+    [InlineData("fargateModel:deregistrationDelaySeconds", "3601", "fargateModel:deregistrationDelaySeconds")]
+    [InlineData("fargateModel:p99ResponseTimeAlarmSeconds", "0", "fargateModel:p99ResponseTimeAlarmSeconds")]
+    [InlineData("fargateModel:accessLogExpirationDays", "0", "fargateModel:accessLogExpirationDays")]
+    [InlineData("fargateModel:alarmEmail", "nobody", "fargateModel:alarmEmail")]
     public void Bad_fargate_context_values_stop_synthesis_naming_the_key(string key, string value, string reportedKey)
     {
         var error = Assert.Throws<ContextSettingException>(() => FargateModelSettings.FromContext(Node(new() { [key] = value }), null));
 
         Assert.Equal(reportedKey, error.Key);
+    }
+    //#endif
+
+    //#if (FargateModel)
+    [Fact]
+    public void Fargate_task_of_256_cpu_units_and_1536_MiB_is_refused_naming_the_memory_setting()
+    {
+        // Fargate takes 512, 1024 or 2048 MiB with a quarter vCPU; the props once allowed the 1536 between them.
+        var error = Assert.Throws<ContextSettingException>(() =>
+            FargateModelSettings.FromContext(Node(new() { ["fargateModel:cpu"] = "256", ["fargateModel:memoryMiB"] = "1536" }), null));
+
+        Assert.Equal("fargateModel:memoryMiB", error.Key);
+        Assert.Contains("512, 1024 or 2048 MiB", error.Message, StringComparison.Ordinal);
     }
     //#endif
 
@@ -97,6 +122,21 @@ public sealed class ContainerPatternSettingsTests
     [InlineData("gpuInference:rootVolumeGiB", "8")]
     [InlineData("gpuInference:desiredInstances", "7")]
     [InlineData("gpuInference:allowCpuFallback", "maybe")]
+    [InlineData("gpuInference:minInstances", "-1")]
+    [InlineData("gpuInference:maxInstances", "0")]
+    [InlineData("gpuInference:containerCpu", "64")]
+    [InlineData("gpuInference:containerMemoryMiB", "256")]
+    [InlineData("gpuInference:minTasks", "-1")]
+    [InlineData("gpuInference:maxTasks", "0")]
+    [InlineData("gpuInference:cpuTargetPercent", "96")]
+    [InlineData("gpuInference:requestsPerTarget", "0")]
+    [InlineData("gpuInference:healthCheckGracePeriodSeconds", "7201")]
+    [InlineData("gpuInference:deregistrationDelaySeconds", "-1")]
+    [InlineData("gpuInference:p99ResponseTimeAlarmSeconds", "-1")]
+    [InlineData("gpuInference:natGateways", "0")]
+    [InlineData("gpuInference:certificateArn", "my-cert")]
+    [InlineData("gpuInference:accessLogExpirationDays", "3651")]
+    [InlineData("gpuInference:alarmEmail", "nobody")]
     public void Bad_gpu_context_values_stop_synthesis_naming_the_key(string key, string value)
     {
         var error = Assert.Throws<ContextSettingException>(() => GpuInferenceSettings.FromContext(Node(new() { [key] = value }), null));
@@ -138,6 +178,18 @@ public sealed class ContainerPatternVariantTests
         Assert.Contains(endpoints, name => name.EndsWith(".ecr.dkr", StringComparison.Ordinal));
         Assert.Contains(endpoints, name => name.EndsWith(".logs", StringComparison.Ordinal));
         Assert.Contains(endpoints, name => name.EndsWith(".s3", StringComparison.Ordinal));
+    }
+    //#endif
+
+    //#if (FargateModel)
+    [Fact]
+    public void Fargate_on_x86_64_runs_x86_tasks_from_an_amd64_image()
+    {
+        var template = new ContainerTemplateQuery(CdkTestApp.SynthesizeFargateModel(new FargateModelStackProps { Architecture = ProcessorArchitecture.X64 }));
+
+        var (_, taskDefinition) = template.Only("AWS::ECS::TaskDefinition");
+        Assert.Equal("X86_64", (string?)taskDefinition["RuntimePlatform"]!["CpuArchitecture"]);
+        Assert.Equal("linux/amd64", (string?)Assert.Single(template.DockerImageAssets())["platform"]);
     }
     //#endif
 

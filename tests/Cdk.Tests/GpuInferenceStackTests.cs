@@ -198,4 +198,15 @@ public sealed class GpuInferenceStackTests(SynthesizedAppFixture app)
 
     [Fact]
     public void Template_matches_its_snapshot() => Snapshot.Verify(app.GpuInference);
+
+    [Fact]
+    public void Resources_that_hold_data_keep_their_logical_ids() =>
+        Assert.Equal(
+            [
+                "AWS::Logs::LogGroup ModelServerLogsF2B8FD5E",
+                "AWS::Logs::LogGroup NetworkFlowLogs2BEC3212",
+                "AWS::Logs::LogGroup TeardownReleaseLogs07292161",
+                "AWS::S3::Bucket PublicEndpointAccessLogs7F52BE2E",
+            ],
+            DataResources.LogicalIds(app.GpuInference));
 }

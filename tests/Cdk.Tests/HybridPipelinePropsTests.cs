@@ -15,6 +15,9 @@ public sealed class HybridPipelinePropsTests
     [InlineData(nameof(HybridPipelineStackProps.ExecutionTimeoutMinutes))]
     [InlineData(nameof(HybridPipelineStackProps.AnalyzeTimeoutSeconds))]
     [InlineData(nameof(HybridPipelineStackProps.ModelId))]
+    [InlineData(nameof(HybridPipelineStackProps.InferenceProfileRegions))]
+    [InlineData(nameof(HybridPipelineStackProps.LightMaxCharacters))]
+    [InlineData(nameof(HybridPipelineStackProps.AlarmEmail))]
     public void Invalid_props_are_rejected_naming_the_prop(string prop)
     {
         var props = prop switch
@@ -25,6 +28,9 @@ public sealed class HybridPipelinePropsTests
             nameof(HybridPipelineStackProps.WorkerMemoryMiB) => new HybridPipelineStackProps { WorkerCpu = 1024, WorkerMemoryMiB = 1024 },
             nameof(HybridPipelineStackProps.ExecutionTimeoutMinutes) => new HybridPipelineStackProps { WorkerTimeoutMinutes = 90, ExecutionTimeoutMinutes = 60 },
             nameof(HybridPipelineStackProps.AnalyzeTimeoutSeconds) => new HybridPipelineStackProps { AnalyzeTimeoutSeconds = 901 },
+            nameof(HybridPipelineStackProps.InferenceProfileRegions) => new HybridPipelineStackProps { ModelId = "eu.amazon.nova-lite-v1:0", InferenceProfileRegions = ["eu-west-1", " "] },
+            nameof(HybridPipelineStackProps.LightMaxCharacters) => new HybridPipelineStackProps { LightMaxCharacters = 0 },
+            nameof(HybridPipelineStackProps.AlarmEmail) => new HybridPipelineStackProps { AlarmEmail = "nobody" },
             _ => new HybridPipelineStackProps { ModelId = "arn:aws:s3:::bucket/key" },
         };
 
@@ -69,6 +75,24 @@ public sealed class HybridPipelinePropsTests
     [InlineData("hybridPipeline:lightMaxPages", "-1")]
     [InlineData("hybridPipeline:workerMemoryMiB", "3000")]
     [InlineData("hybridPipeline:incomingPrefix", "/incoming")]
+    [InlineData("hybridPipeline:lightMaxBytes", "0")]
+    [InlineData("hybridPipeline:lightMaxCharacters", "0")]
+    [InlineData("hybridPipeline:lightMaxCharacters", "1.5")]
+    [InlineData("hybridPipeline:documentCategories", "memo, Memo")]
+    [InlineData("hybridPipeline:stepMemorySizeMb", "64")]
+    [InlineData("hybridPipeline:analyzeMemorySizeMb", "10241")]
+    [InlineData("hybridPipeline:preprocessTimeoutSeconds", "0")]
+    [InlineData("hybridPipeline:analyzeTimeoutSeconds", "901")]
+    [InlineData("hybridPipeline:storeTimeoutSeconds", "901")]
+    [InlineData("hybridPipeline:recordFailureTimeoutSeconds", "0")]
+    [InlineData("hybridPipeline:workerCpu", "300")]
+    [InlineData("hybridPipeline:workerMaxParallelCalls", "65")]
+    [InlineData("hybridPipeline:workerTimeoutMinutes", "0")]
+    [InlineData("hybridPipeline:executionTimeoutMinutes", "1441")]
+    [InlineData("hybridPipeline:executionTimeoutMinutes", "60")]
+    [InlineData("hybridPipeline:natGateways", "3")]
+    [InlineData("hybridPipeline:noncurrentVersionExpirationDays", "0")]
+    [InlineData("hybridPipeline:alarmEmail", "nobody")]
     public void Unusable_context_settings_stop_synthesis_naming_the_key(string key, string value)
     {
         var app = new App(new AppProps { Context = new Dictionary<string, object> { [key] = value } });
@@ -76,5 +100,28 @@ public sealed class HybridPipelinePropsTests
         var error = Assert.Throws<ContextSettingException>(() => HybridPipelineSettings.FromContext(app.Node, environment: null));
 
         Assert.Equal(key, error.Key);
+    }
+
+    [Fact]
+    public void Sizes_from_cdk_json_too_large_for_32_bits_are_read_exactly()
+    {
+        // cdk.json numbers reach the app as doubles, and 5 GB prints as "5000000000", beyond an int.
+        var app = new App(new AppProps { Context = new Dictionary<string, object> { ["hybridPipeline:lightMaxBytes"] = 5e9, ["hybridPipeline:lightMaxCharacters"] = 3e9 } });
+
+        var props = HybridPipelineSettings.FromContext(app.Node, environment: null);
+
+        Assert.Equal(5_000_000_000, props.LightMaxBytes);
+        Assert.Equal(3_000_000_000, props.LightMaxCharacters);
+    }
+
+    [Fact]
+    public void Noncurrent_versions_kept_beyond_a_century_are_accepted_from_context_as_from_csharp()
+    {
+        // S3 takes any positive number of days; the settings once stopped at 36,500 while the props did not.
+        var app = new App(new AppProps { Context = new Dictionary<string, object> { ["hybridPipeline:noncurrentVersionExpirationDays"] = "40000" } });
+
+        var props = HybridPipelineSettings.FromContext(app.Node, environment: null);
+
+        Assert.Equal(40_000, props.NoncurrentVersionExpirationDays);
     }
 }

@@ -359,4 +359,23 @@ public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
 
     [Fact]
     public void Template_matches_its_snapshot() => Snapshot.Verify(app.HybridPipeline);
+
+    [Fact]
+    public void Resources_that_hold_data_keep_their_logical_ids() =>
+        Assert.Equal(
+            [
+                "AWS::DynamoDB::Table DocumentTable9FE6D880",
+                "AWS::Logs::LogGroup AnalyzeFunctionLogs3ACC573E",
+                "AWS::Logs::LogGroup NetworkFlowLogs2BEC3212",
+                "AWS::Logs::LogGroup PreprocessFunctionLogsBAFE5CB3",
+                "AWS::Logs::LogGroup RecordFailureFunctionLogsF16B7180",
+                "AWS::Logs::LogGroup StateMachineLogs3CB16D3C",
+                "AWS::Logs::LogGroup StoreFunctionLogs2AB52BF1",
+                "AWS::Logs::LogGroup WorkerLogsC1193B08",
+                "AWS::S3::Bucket AccessLogsBucket83982689",
+                "AWS::S3::Bucket InputBucket3BF8630A",
+                "AWS::S3::Bucket OutputBucket7114EB27",
+                "AWS::SQS::Queue DeadLetterQueue9F481546",
+            ],
+            DataResources.LogicalIds(app.HybridPipeline));
 }

@@ -90,7 +90,7 @@ public sealed class LambdaBedrockPropsTests
         var template = Synthesize(new LambdaBedrockStackProps
         {
             MemorySizeMb = 1024,
-            Architecture = FunctionArchitecture.Arm64,
+            Architecture = ProcessorArchitecture.Arm64,
             LogRetention = Amazon.CDK.AWS.Logs.RetentionDays.ONE_WEEK,
         });
 

@@ -217,4 +217,14 @@ public sealed class LambdaBedrockStackTests(SynthesizedAppFixture app)
     {
         Snapshot.Verify(app.LambdaBedrock);
     }
+
+    [Fact]
+    public void Resources_that_hold_data_keep_their_logical_ids() =>
+        Assert.Equal(
+            [
+                "AWS::Logs::LogGroup ChatApiAccessLogs02A075F3",
+                "AWS::Logs::LogGroup InferenceApiLogs0625B187",
+                "AWS::Logs::LogGroup InferenceStreamLogsA0F0672B",
+            ],
+            DataResources.LogicalIds(app.LambdaBedrock));
 }

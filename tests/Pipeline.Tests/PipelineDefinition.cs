@@ -20,11 +20,16 @@ public static class PipelineDefinition
     public const string Region = "us-east-1";
     public const string AccountId = "123456789012";
 
-    private static readonly Lazy<string> Synthesized = new(() => Resolve(SynthesizeTemplate(new HybridPipelineStackProps())),
+    private static readonly Lazy<string> Synthesized = new(() => SynthesizeTemplate(new HybridPipelineStackProps()),
         LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>The default stack's definition, synthesized once per test run.</summary>
-    public static string Json => Synthesized.Value;
+    private static readonly Lazy<string> Resolved = new(() => Resolve(Synthesized.Value), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>The default stack's template, synthesized once per test run.</summary>
+    public static string TemplateJson => Synthesized.Value;
+
+    /// <summary>The default stack's definition, resolved.</summary>
+    public static string Json => Resolved.Value;
 
     /// <summary>Synthesizes the stack with <paramref name="props"/> (bundling skipped) and returns its template JSON.</summary>
     public static string SynthesizeTemplate(HybridPipelineStackProps props)
@@ -76,7 +81,7 @@ public static class PipelineDefinition
         return JsonNode.Parse(text)!.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
-    private static string ResolveNode(JsonNode? node, JsonObject resources) => node switch
+    internal static string ResolveNode(JsonNode? node, JsonObject resources) => node switch
     {
         JsonValue value => value.ToString(),
         JsonObject join when join["Fn::Join"] is JsonArray parts =>
@@ -86,7 +91,8 @@ public static class PipelineDefinition
         _ => throw new InvalidOperationException($"The definition uses an intrinsic function this resolver does not know: {node?.ToJsonString()}"),
     };
 
-    private static string ResolveRef(string name, JsonObject resources) => name switch
+    /// <summary>What <c>Ref</c> of a template resource or pseudo parameter resolves to in the local runs.</summary>
+    public static string ResolveRef(string name, JsonObject resources) => name switch
     {
         "AWS::Partition" => Partition,
         "AWS::Region" => Region,
@@ -98,6 +104,8 @@ public static class PipelineDefinition
             "AWS::ECS::TaskDefinition" => $"arn:{Partition}:ecs:{Region}:{AccountId}:task-definition/{name}:1",
             "AWS::EC2::Subnet" => "subnet-" + ShortHex(name),
             "AWS::EC2::SecurityGroup" => "sg-" + ShortHex(name),
+            // Bucket names are lower case; the local S3 holds each of the template's buckets under this name.
+            "AWS::S3::Bucket" => name.ToLowerInvariant(),
             _ => name,
         },
     };

@@ -26,8 +26,6 @@ public sealed class RealPipelineTasks : IDisposable
     private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
     private readonly PipelineAwsClients _clients;
     private readonly BedrockChatClient _chat;
-    private readonly PipelineFunctions _functions;
-    private readonly IReadOnlyDictionary<string, string> _workerEnvironment;
     private readonly OnnxEmbeddingGenerator _embeddings;
 
     public RealPipelineTasks(LocalAwsServer aws, LocalBedrockServer bedrock, EmbeddingEngine engine)
@@ -47,26 +45,7 @@ public sealed class RealPipelineTasks : IDisposable
             BaseDelay = TimeSpan.FromMilliseconds(5),
             MaxDelay = TimeSpan.FromMilliseconds(20),
         }, credentials);
-        _functions = new PipelineFunctions(new PipelineSettings
-        {
-            Region = LocalAwsClients.Region,
-            OutputBucket = StandInPipelineTasks.OutputBucket,
-            TableName = StandInPipelineTasks.Table,
-            DeadLetterQueueUrl = aws.Sqs.CreateQueue(StandInPipelineTasks.DeadLetterQueue),
-            ModelId = ModelId,
-            Categories = Categories,
-        }, _clients, _chat);
         _embeddings = new OnnxEmbeddingGenerator(engine);
-
-        // What the task definition sets; the state machine adds the document's location as overrides.
-        _workerEnvironment = new Dictionary<string, string>
-        {
-            ["AWS_REGION"] = LocalAwsClients.Region,
-            ["OUTPUT_BUCKET"] = StandInPipelineTasks.OutputBucket,
-            ["BEDROCK_MODEL_ID"] = ModelId,
-            ["DOCUMENT_CATEGORIES"] = string.Join(',', Categories),
-            ["MAX_PARALLEL_CALLS"] = "4",
-        };
     }
 
     public const string ModelId = "amazon.nova-lite-v1:0";
@@ -77,22 +56,64 @@ public sealed class RealPipelineTasks : IDisposable
     {
         ArgumentNullException.ThrowIfNull(host);
         _standIns.MapAll(host);
-        host.Map(States.Preprocess, Lambda(_functions.PreprocessAsync, "preprocess"))
-            .Map(States.Analyze, Lambda(_functions.AnalyzeAsync, "analyze"))
-            .Map(States.Store, Lambda(_functions.StoreAsync, "store"))
-            .Map(States.RecordFailure, Lambda(_functions.RecordFailureAsync, "record-failure"))
-            .Map(States.AnalyzeLargeDocument, RunWorkerAsync);
+        foreach (var state in LambdaStates)
+        {
+            host.Map(state, Lambda(BindFunction(PipelineTemplate.Default.FunctionOfState(state))));
+        }
+
+        host.Map(States.AnalyzeLargeDocument, RunWorkerAsync);
     }
 
-    private PipelineTask Lambda(BufferedHandler handler, string name) => async (input, cancellationToken) =>
+    /// <summary>The Task states that invoke a Lambda function.</summary>
+    public static IReadOnlyList<string> LambdaStates { get; } = [States.Preprocess, States.Analyze, States.Store, States.RecordFailure];
+
+    /// <summary>
+    /// Starts one function as Lambda would from the template: its environment (plus what Lambda itself sets), the code's
+    /// own settings check, and its handler string resolved by the same registration Program.cs makes.
+    /// </summary>
+    /// <exception cref="LambdaHandlerNotFoundException">The template's handler is not one the code registers.</exception>
+    /// <exception cref="InvalidOperationException">The code's settings check refuses the template's environment.</exception>
+    public (TemplateFunction Function, BufferedHandler Handler) BindFunction(TemplateFunction function) =>
+        (function, Bind(function, _clients, _chat));
+
+    /// <inheritdoc cref="BindFunction"/>
+    public static BufferedHandler Bind(TemplateFunction function, PipelineAwsClients clients, Microsoft.Extensions.AI.IChatClient chat)
     {
+        ArgumentNullException.ThrowIfNull(function);
+        var settings = PipelineSettings.FromEnvironment(name => function.Environment.GetValueOrDefault(name) ?? LambdaSets(name, function));
+        var handlers = new LambdaHandlerRegistry();
+        new PipelineFunctions(settings, clients, chat).MapHandlers(handlers);
+        return handlers.ResolveBuffered(function.Handler);
+    }
+
+    /// <summary>The worker's settings as the container reads them: the task definition's environment, the state's overrides on top.</summary>
+    /// <exception cref="InvalidOperationException">The code's settings check refuses the environment.</exception>
+    public static WorkerSettings WorkerSettingsFor(IReadOnlyDictionary<string, string> taskEnvironment, JsonNode? overrides) =>
+        // The Region is set by Fargate in every task
+        // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-environment-variables).
+        WorkerSettings.FromEnvironment(name =>
+            (string?)overrides?[name] ?? taskEnvironment.GetValueOrDefault(name) ?? (name is "AWS_REGION" or "AWS_DEFAULT_REGION" ? LocalAwsClients.Region : null));
+
+    // Reserved variables the Lambda service sets in every function
+    // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+    private static string? LambdaSets(string name, TemplateFunction function) => name switch
+    {
+        "AWS_REGION" or "AWS_DEFAULT_REGION" => LocalAwsClients.Region,
+        "AWS_LAMBDA_FUNCTION_NAME" => function.LogicalId,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" => function.MemorySizeMb.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => null,
+    };
+
+    private PipelineTask Lambda((TemplateFunction Function, BufferedHandler Handler) bound) => async (input, cancellationToken) =>
+    {
+        var (function, handler) = bound;
         var payload = System.Text.Encoding.UTF8.GetBytes(input?.ToJsonString() ?? "null");
         var context = new LambdaContext(
             Guid.NewGuid().ToString(),
-            $"arn:aws:lambda:{LocalAwsClients.Region}:{PipelineDefinition.AccountId}:function:{name}",
-            DateTimeOffset.UtcNow.AddMinutes(5),
+            $"arn:aws:lambda:{LocalAwsClients.Region}:{PipelineDefinition.AccountId}:function:{function.LogicalId}",
+            DateTimeOffset.UtcNow.AddSeconds(function.TimeoutSeconds),
             new CollectingLogger(Log),
-            new LambdaFunctionInfo(name, "$LATEST", 1024, "/aws/lambda/" + name, "local"),
+            new LambdaFunctionInfo(function.LogicalId, "$LATEST", function.MemorySizeMb, "/aws/lambda/" + function.LogicalId, "local"),
             cancellationToken: cancellationToken);
         var answer = await handler(payload, context);
         return JsonNode.Parse(answer.Span);
@@ -100,8 +121,7 @@ public sealed class RealPipelineTasks : IDisposable
 
     private async Task<JsonNode?> RunWorkerAsync(JsonNode? overrides, CancellationToken cancellationToken)
     {
-        var settings = WorkerSettings.FromEnvironment(name =>
-            (string?)overrides?[name] ?? _workerEnvironment.GetValueOrDefault(name));
+        var settings = WorkerSettingsFor(PipelineTemplate.Default.WorkerEnvironment(), overrides);
         using var log = new StringWriter();
         await new BatchWorkerJob(settings, _clients, _chat, _embeddings, log).RunAsync(cancellationToken);
         Log.Enqueue(log.ToString());

@@ -18,10 +18,11 @@ namespace ReferenceArchitectures.Pipeline.Tests;
 /// </summary>
 public sealed class StandInPipelineTasks : IDisposable
 {
-    public const string InputBucket = "pipeline-input";
-    public const string OutputBucket = "pipeline-output";
-    public const string Table = "pipeline-documents";
-    public const string DeadLetterQueue = "pipeline-dead-letters";
+    // The template's own resources, created locally under the names its references resolve to.
+    public static readonly string InputBucket = PipelineTemplate.Default.InputBucket;
+    public static readonly string OutputBucket = PipelineTemplate.Default.OutputBucket;
+    public static readonly string Table = PipelineTemplate.Default.Table;
+    public static readonly string DeadLetterQueue = PipelineTemplate.Default.DeadLetterQueue;
 
     /// <summary>Types the stand-in preprocess accepts, by extension.</summary>
     private static readonly string[] KnownTypes = ["txt", "md", "html", "pdf", "docx"];

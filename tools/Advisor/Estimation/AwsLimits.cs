@@ -35,18 +35,6 @@ public static class AwsLimits
     /// <summary>Billing minimum of a Fargate task, one minute (https://aws.amazon.com/fargate/pricing/).</summary>
     public static readonly TimeSpan FargateMinimumBilled = TimeSpan.FromMinutes(1);
 
-    /// <summary>The valid Fargate task sizes: CPU units and the memory each allows (same ECS page as above).</summary>
-    public static IReadOnlyList<(int CpuUnits, int MinMiB, int MaxMiB, int StepMiB)> FargateSizes { get; } =
-    [
-        (256, 512, 2048, 512),
-        (512, 1024, 4096, 1024),
-        (1024, 2048, 8192, 1024),
-        (2048, 4096, 16384, 1024),
-        (4096, 8192, 30720, 1024),
-        (8192, 16384, 61440, 4096),
-        (16384, 32768, 122880, 8192),
-    ];
-
     /// <summary>G5 instances (https://aws.amazon.com/ec2/instance-types/g5/): vCPUs, memory, GPUs, GPU memory per GPU (A10G, 24 GB).</summary>
     public static IReadOnlyDictionary<string, (int Vcpus, int MemoryGiB, int Gpus, int GpuMemoryGiB)> GpuInstances { get; } =
         new Dictionary<string, (int, int, int, int)>(StringComparer.Ordinal)
@@ -62,20 +50,21 @@ public static class AwsLimits
     /// <summary>The smallest Fargate size with at least these vCPUs and MiB, or null when none is that large.</summary>
     public static (int CpuUnits, int MemoryMiB)? SmallestFargateSize(double vcpus, double memoryMiB)
     {
-        foreach (var (cpuUnits, minMiB, maxMiB, stepMiB) in FargateSizes)
+        // The CDK app's table of valid sizes (AWS's, cited there), so the advisor never proposes one Fargate refuses.
+        foreach (var (cpuUnits, memories) in ReferenceArchitectures.Cdk.Constructs.FargateTaskSizes.MemoryMiBByCpuUnits)
         {
-            if (cpuUnits / 1024.0 < vcpus || maxMiB < memoryMiB)
+            if (cpuUnits / 1024.0 < vcpus)
             {
                 continue;
             }
 
-            var memory = minMiB;
-            while (memory < memoryMiB)
+            foreach (var memory in memories)
             {
-                memory += stepMiB;
+                if (memory >= memoryMiB)
+                {
+                    return (cpuUnits, memory);
+                }
             }
-
-            return (cpuUnits, memory);
         }
 
         return null;
