@@ -198,10 +198,12 @@ public sealed partial class PatternManifestTests
 
     private sealed record TemplateFiles(HashSet<string> Files, Dictionary<string, string> Code)
     {
+        // A block's own tests (FargateTaskSizesTests.cs for FargateTaskSizes.cs) do not count: they go where it goes.
         public IEnumerable<string> UsersOf(string block)
         {
             var word = new Regex($@"\b{Regex.Escape(TypeName(block))}\b", RegexOptions.CultureInvariant);
-            return Code.Where(file => file.Key != block && word.IsMatch(file.Value)).Select(file => file.Key);
+            var ownTests = TypeName(block) + "Tests.cs";
+            return Code.Where(file => file.Key != block && Path.GetFileName(file.Key) != ownTests && word.IsMatch(file.Value)).Select(file => file.Key);
         }
     }
 }
