@@ -1,3 +1,5 @@
+using ReferenceArchitectures.Cdk;
+
 namespace ReferenceArchitectures.Templates.Tests;
 
 /// <summary>
@@ -15,7 +17,7 @@ public sealed class ReadmeCommandTests(TemplatePackageFixture package) : IClassF
         Assert.Contains("tools/TemplateBuilder/ReferenceArchitectures.Tools.TemplateBuilder.csproj", package.ClonedFiles);
         package.EnsureInstalled();
 
-        var readme = File.ReadAllText(Path.Combine(package.Clone, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "README.md"));
         Assert.Contains("\ndotnet " + string.Join(' ', TemplatePackageFixture.PackCommand) + " ", readme, StringComparison.Ordinal);
         Assert.Contains($"\ndotnet new install {package.PackageFile}\n", readme, StringComparison.Ordinal);
 

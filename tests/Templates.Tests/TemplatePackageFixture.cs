@@ -23,14 +23,11 @@ public sealed class TemplatePackageFixture : IAsyncLifetime
 
     public DirectoryInfo Work => package.Work;
 
-    /// <summary>The fresh clone the package was packed in.</summary>
-    public string Clone => package.CloneFolder;
-
-    /// <summary>The files copied into the clone, root-relative.</summary>
+    /// <summary>The files copied into the fresh clone, root-relative.</summary>
     public IReadOnlyList<string> ClonedFiles => package.ClonedFiles;
 
-    /// <summary>The package, root-relative in the clone: artifacts/&lt;id&gt;.&lt;version&gt;.nupkg.</summary>
-    public string? PackageFile => package.PackageFile is { } file ? Path.GetRelativePath(Clone, file).Replace('\\', '/') : null;
+    /// <summary>The package as the pack wrote it, relative to the clone: artifacts/&lt;id&gt;.&lt;version&gt;.nupkg.</summary>
+    public string? PackageFile => package.PackageFile;
 
     public async Task InitializeAsync() => package = await Shared.Value;
 
@@ -60,7 +57,7 @@ public sealed class TemplatePackageFixture : IAsyncLifetime
         var (copy, files) = await CopySourceAsync(RepositoryLayout.Root, clone);
         if (copy.ExitCode != 0)
         {
-            return new InstalledPackage(work, clone, files, hive, copy, null, null, null);
+            return new InstalledPackage(work, files, hive, copy, null, null, null);
         }
 
         var pack = await Processes.RunAsync(Processes.DotNet, PackCommand, clone, Limit);
@@ -69,7 +66,16 @@ public sealed class TemplatePackageFixture : IAsyncLifetime
         var install = packageFile is null
             ? null
             : await Processes.RunAsync(Processes.DotNet, ["new", "install", packageFile, "--debug:custom-hive", hive], work.FullName, Limit);
-        return new InstalledPackage(work, clone, files, hive, copy, pack, packageFile, install);
+        var packed = packageFile is null ? null : Path.GetRelativePath(clone, packageFile).Replace('\\', '/');
+
+        // The hive keeps its own copy of the package; the clone (some 200 MB once built) is not needed any more, and
+        // a test host that is stopped rather than ended never runs the ProcessExit clean-up.
+        if (install is { ExitCode: 0 })
+        {
+            Directory.Delete(clone, recursive: true);
+        }
+
+        return new InstalledPackage(work, files, hive, copy, pack, packed, install);
     }
 
     // What a fresh clone would hold, plus the work in progress that is not committed yet (untracked files that are not
@@ -98,5 +104,5 @@ public sealed class TemplatePackageFixture : IAsyncLifetime
     }
 
     private sealed record InstalledPackage(
-        DirectoryInfo Work, string CloneFolder, IReadOnlyList<string> ClonedFiles, string Hive, CommandResult Copy, CommandResult? Pack, string? PackageFile, CommandResult? Install);
+        DirectoryInfo Work, IReadOnlyList<string> ClonedFiles, string Hive, CommandResult Copy, CommandResult? Pack, string? PackageFile, CommandResult? Install);
 }
