@@ -74,9 +74,7 @@ public static class DockerfileImage
         ArgumentNullException.ThrowIfNull(taskDefinition);
         if (taskDefinition.ExecutionRole?.Node.TryFindChild("DefaultPolicy")?.Node.TryFindChild("Resource") is { } policy)
         {
-            NagAcknowledgements.Acknowledge(policy, "AwsSolutions-IAM5",
-                "ecr:GetAuthorizationToken does not support resource-level permissions (https://docs.aws.amazon.com/AmazonECR/latest/userguide/security_iam_id-based-policy-examples.html); image pulls are limited to the asset repository by the other statement.",
-                "Resource::*");
+            NagAcknowledgements.Acknowledge(policy, "AwsSolutions-IAM5", NagReasons.RegistryLogin, "Resource::*");
         }
     }
 

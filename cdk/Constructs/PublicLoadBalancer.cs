@@ -35,12 +35,6 @@ public sealed class PublicLoadBalancer : Construct
     /// <summary>The logical-id path of the access-log bucket; stateful, so it must never change.</summary>
     public const string AccessLogBucketId = "AccessLogs";
 
-    private const string PublicIngressReason =
-        "This is the public entry point of the service: the load balancer's security group must accept its listener port from any address. Tasks accept traffic only from this security group.";
-
-    private const string AccessLogBucketLoggingReason =
-        "This bucket only receives the load balancer's access logs; logging its own writes into another bucket would add a second log of the same requests.";
-
     public PublicLoadBalancer(Construct scope, string id, PublicLoadBalancerOptions options)
         : base(scope, id)
     {
@@ -59,7 +53,7 @@ public sealed class PublicLoadBalancer : Construct
             // Destroy means the bucket must be emptied first, or the stack deletion fails on it.
             AutoDeleteObjects = options.AccessLogRemovalPolicy == RemovalPolicy.DESTROY,
         });
-        NagAcknowledgements.Acknowledge(AccessLogBucket, "AwsSolutions-S1", AccessLogBucketLoggingReason);
+        NagAcknowledgements.Acknowledge(AccessLogBucket, "AwsSolutions-S1", NagReasons.LoadBalancerAccessLogBucket);
 
         LoadBalancer = new ApplicationLoadBalancer(this, "LoadBalancer", new ApplicationLoadBalancerProps
         {
@@ -96,7 +90,7 @@ public sealed class PublicLoadBalancer : Construct
 
         foreach (var securityGroup in LoadBalancer.Connections.SecurityGroups)
         {
-            NagAcknowledgements.Acknowledge(securityGroup, "AwsSolutions-EC23", PublicIngressReason);
+            NagAcknowledgements.Acknowledge(securityGroup, "AwsSolutions-EC23", NagReasons.PublicIngress);
         }
 
         DeregistrationDelay = options.DeregistrationDelay;

@@ -25,15 +25,6 @@ namespace ReferenceArchitectures.Cdk.Constructs;
 /// </summary>
 public sealed class ScaleInProtectionRelease : Construct
 {
-    private const string DescribeWildcardReason =
-        "autoscaling:DescribeAutoScalingGroups does not support resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2autoscaling.html); the teardown handler only reads the one group it is given.";
-
-    private const string GroupArnWildcardReason =
-        "An Auto Scaling group's ARN contains a generated id that CloudFormation does not return; the group is pinned by its name in the ARN's last segment instead.";
-
-    private const string RuntimeReason =
-        "python3.12 is a supported Lambda runtime and the latest Python runtime that CDK 2.160's C# library names; the handler uses only boto3 and the standard library and runs only when the stack is deleted.";
-
     // Inline Python rather than a bundled .NET function: it needs no build step, runs once per stack deletion,
     // and boto3 is part of the runtime. It answers CloudFormation itself, so that a failure shows up as a
     // DELETE_FAILED with the reason instead of an hour-long wait for a response that never comes.
@@ -116,11 +107,11 @@ public sealed class ScaleInProtectionRelease : Construct
             Resources = [$"arn:{stack.Partition}:autoscaling:{stack.Region}:{stack.Account}:autoScalingGroup:*:autoScalingGroupName/{group.AutoScalingGroupName}"],
         }));
         var policy = role.Node.FindChild("DefaultPolicy").Node.FindChild("Resource");
-        NagAcknowledgements.Acknowledge(policy, "AwsSolutions-IAM5", DescribeWildcardReason, "Resource::*");
+        NagAcknowledgements.Acknowledge(policy, "AwsSolutions-IAM5", NagReasons.AutoScalingDescribe, "Resource::*");
         // cdk-nag names the finding by the ARN as synthesized: a pseudo parameter where the stack has no concrete
         // account, region or partition, the value itself where it has (as `cdk synth` with a profile gives it).
         static string AsSynthesized(string value, string pseudoParameter) => Token.IsUnresolved(value) ? $"<AWS::{pseudoParameter}>" : value;
-        NagAcknowledgements.Acknowledge(policy, "AwsSolutions-IAM5", GroupArnWildcardReason,
+        NagAcknowledgements.Acknowledge(policy, "AwsSolutions-IAM5", NagReasons.AutoScalingGroupArn,
             $"Resource::arn:{AsSynthesized(stack.Partition, "Partition")}:autoscaling:{AsSynthesized(stack.Region, "Region")}:{AsSynthesized(stack.Account, "AccountId")}:autoScalingGroup:*:autoScalingGroupName/<{LogicalIdOf(group)}>");
 
         Handler = new Function(this, "Handler", new FunctionProps
@@ -134,7 +125,7 @@ public sealed class ScaleInProtectionRelease : Construct
             Role = role,
             LogGroup = logGroup,
         });
-        NagAcknowledgements.Acknowledge(Handler, "AwsSolutions-L1", RuntimeReason);
+        NagAcknowledgements.Acknowledge(Handler, "AwsSolutions-L1", NagReasons.TeardownRuntime);
 
         Resource = new CustomResource(this, "Resource", new CustomResourceProps
         {

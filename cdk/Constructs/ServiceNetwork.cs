@@ -97,11 +97,9 @@ public sealed class ServiceNetwork : Construct
             return;
         }
 
-        NagAcknowledgements.Acknowledge(provider.Node.FindChild("Role"), "AwsSolutions-IAM4",
-            "The CDK's provider that removes the default security group's rules runs with AWSLambdaBasicExecutionRole; the CDK defines that role, not this stack.",
+        NagAcknowledgements.Acknowledge(provider.Node.FindChild("Role"), "AwsSolutions-IAM4", NagReasons.VpcProviderManagedPolicy,
             "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
-        NagAcknowledgements.Acknowledge(provider.Node.FindChild("Handler"), "AwsSolutions-L1",
-            "The CDK's provider that removes the default security group's rules runs on Node.js 22 (CustomResourceRuntimeUpgrade); CDK 2.160 knows no newer runtime to give its handler.");
+        NagAcknowledgements.Acknowledge(provider.Node.FindChild("Handler"), "AwsSolutions-L1", NagReasons.VpcProviderRuntime);
     }
 
     private void AddServiceEndpoints()

@@ -23,9 +23,6 @@ public sealed class FargateModelStack : Stack
     /// (https://learn.microsoft.com/dotnet/core/compatibility/containers/8.0/app-user); set here so the task never runs as root.</summary>
     public const string NonRootUser = "1654";
 
-    private const string EnvironmentReason =
-        "The container's environment holds only non-secret settings (ASP.NET Core's port); no secret is passed to the task.";
-
     public FargateModelStack(Construct scope, string id, FargateModelStackProps? props = null)
         : base(scope, id, props ??= new FargateModelStackProps())
     {
@@ -68,7 +65,7 @@ public sealed class FargateModelStack : Stack
             Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logGroup, StreamPrefix = "model-server" }),
             StopTimeout = Duration.Seconds(30),
         });
-        NagAcknowledgements.Acknowledge(taskDefinition, "AwsSolutions-ECS2", EnvironmentReason);
+        NagAcknowledgements.Acknowledge(taskDefinition, "AwsSolutions-ECS2", NagReasons.ModelServerEnvironment);
         DockerfileImage.AcknowledgeRegistryLogin(taskDefinition);
 
         // The root filesystem is read-only; ASP.NET Core and ONNX Runtime may still write temporary files.

@@ -35,15 +35,6 @@ public sealed class GpuInferenceStack : Stack
     public const string ExecutionProviderVariable = "Model__ExecutionProvider";
     public const string AllowCpuFallbackVariable = "Model__AllowCpuFallback";
 
-    private const string EnvironmentReason =
-        "The container's environment holds only non-secret settings (model source, S3 prefix, execution provider, port); no secret is passed to the task.";
-
-    private const string InstanceRoleReason =
-        "These are the ECS container-agent permissions the CDK grants an ECS instance: ecs:DiscoverPollEndpoint, ecr:GetAuthorizationToken and the telemetry/submit actions have no resource-level permissions, and the agent's log streams are named at run time (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/instance_IAM_role.html).";
-
-    private const string AutoScalingNotificationsReason =
-        "Scaling of this group is driven by the ECS capacity provider; the stack alarms when instances are missing (in service below desired, capacity-provider reservation above 100%), which is what an operator must act on.";
-
     public GpuInferenceStack(Construct scope, string id, GpuInferenceStackProps? props = null)
         : base(scope, id, props ??= new GpuInferenceStackProps())
     {
@@ -98,7 +89,7 @@ public sealed class GpuInferenceStack : Stack
             Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logGroup, StreamPrefix = "model-server" }),
             StopTimeout = Duration.Seconds(30),
         });
-        NagAcknowledgements.Acknowledge(taskDefinition, "AwsSolutions-ECS2", EnvironmentReason);
+        NagAcknowledgements.Acknowledge(taskDefinition, "AwsSolutions-ECS2", NagReasons.GpuModelServerEnvironment);
         DockerfileImage.AcknowledgeRegistryLogin(taskDefinition);
 
         // The root filesystem is read-only; the model downloaded from S3 and temporary files go to /tmp.
@@ -190,7 +181,7 @@ public sealed class GpuInferenceStack : Stack
                 // The capacity alarms compare in-service with desired instances; both are group metrics.
                 GroupMetrics = [GroupMetrics.All()],
             });
-            NagAcknowledgements.Acknowledge(group, "AwsSolutions-AS3", AutoScalingNotificationsReason);
+            NagAcknowledgements.Acknowledge(group, "AwsSolutions-AS3", NagReasons.ScalingNotifications);
             return group;
         }
 
@@ -198,8 +189,8 @@ public sealed class GpuInferenceStack : Stack
         {
             // Adding the capacity provider gave the instance role the ECS agent's statements.
             var policy = Instances.Role.Node.FindChild("DefaultPolicy").Node.FindChild("Resource");
-            NagAcknowledgements.Acknowledge(policy, "AwsSolutions-IAM5", InstanceRoleReason, "Resource::*");
-            NagAcknowledgements.Acknowledge(policy, "AwsSolutions-IAM5", InstanceRoleReason, "Action::ecs:Submit*");
+            NagAcknowledgements.Acknowledge(policy, "AwsSolutions-IAM5", NagReasons.EcsInstanceAgent, "Resource::*");
+            NagAcknowledgements.Acknowledge(policy, "AwsSolutions-IAM5", NagReasons.EcsInstanceAgent, "Action::ecs:Submit*");
         }
 
         IMachineImage MachineImage() => props switch
@@ -230,7 +221,7 @@ public sealed class GpuInferenceStack : Stack
                 NagAcknowledgements.Acknowledge(
                     role.Node.FindChild("DefaultPolicy").Node.FindChild("Resource"),
                     "AwsSolutions-IAM5",
-                    "The model is a set of files under one S3 prefix chosen in the settings; the wildcard covers only the keys below that prefix.",
+                    NagReasons.ModelObjectPrefix,
                     $"Resource::arn:<AWS::Partition>:s3:::{bucket}/{prefix}*");
             }
 
