@@ -5,15 +5,13 @@ using Amazon.CDK.AWS.Apigatewayv2;
 using Amazon.CDK.AwsApigatewayv2Authorizers;
 using Amazon.CDK.AwsApigatewayv2Integrations;
 using Amazon.CDK.AWS.CloudWatch;
-using Amazon.CDK.AWS.CloudWatch.Actions;
 using Amazon.CDK.AWS.IAM;
-using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SNS;
-using Amazon.CDK.AWS.SNS.Subscriptions;
 using Constructs;
 using ReferenceArchitectures.Cdk.Constructs;
+using LambdaArchitecture = Amazon.CDK.AWS.Lambda.Architecture;
 
 namespace ReferenceArchitectures.Cdk.LambdaBedrock;
 
@@ -32,252 +30,47 @@ public sealed class LambdaBedrockStack : Stack
     public const string ConverseStreamHandler = "converse-stream";
     public const string ChatRoutePath = "/v1/chat";
 
-    // Kept next to the grant it explains; the same text is the cdk-nag acknowledgment's reason.
-    private const string XRayWildcardReason =
-        "X-Ray PutTraceSegments and PutTelemetryRecords do not support resource-level permissions, so active tracing needs Resource '*' (https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html).";
-
-    private const string UnauthenticatedApiReason =
-        "ApiAuthorization.None was chosen explicitly for a short trial; the default is IAM authorization.";
-
     public LambdaBedrockStack(Construct scope, string id, LambdaBedrockStackProps? props = null)
         : base(scope, id, props ??= new LambdaBedrockStackProps())
     {
         props.Validate();
         var model = BedrockModel.Parse(props.ModelId, props.InferenceProfileRegions);
+
+        // Both functions are one executable: one Code object means one asset and one build.
         var architecture = props.Architecture.ToLambda();
-
-        // Both functions are one executable; one Code object means one asset and one build.
         var code = DotNetAotCode.FromProject(this, new DotNetAotCodeOptions(FunctionProjectPath, architecture));
-
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["BEDROCK_MODEL_ID"] = model.ModelId };
-        if (props.GuardrailId is { Length: > 0 } guardrailId)
-        {
-            environment["BEDROCK_GUARDRAIL_ID"] = guardrailId;
-            environment["BEDROCK_GUARDRAIL_VERSION"] = props.GuardrailVersion!;
-        }
-
-        if (props.MaxPromptCharacters is { } maxPrompt)
-        {
-            environment["CHAT_MAX_PROMPT_CHARACTERS"] = maxPrompt.ToString(CultureInfo.InvariantCulture);
-        }
-
-        var modelArns = model.InvocationResourceArns(this);
-        var apiFunction = CreateFunction("InferenceApi", ConverseHandler, props.ApiTimeoutSeconds, "bedrock:InvokeModel",
-            "Chat completion (Bedrock Converse) behind the HTTP API.");
-        var streamFunction = CreateFunction("InferenceStream", ConverseStreamHandler, props.StreamTimeoutSeconds, "bedrock:InvokeModelWithResponseStream",
-            "Streamed chat completion (Bedrock ConverseStream) behind the Function URL.");
-
+        var apiFunction = CreateFunction(props, model, code, architecture, "InferenceApi", ConverseHandler, props.ApiTimeoutSeconds,
+            "bedrock:InvokeModel", "Chat completion (Bedrock Converse) behind the HTTP API.");
+        var streamFunction = CreateFunction(props, model, code, architecture, "InferenceStream", ConverseStreamHandler, props.StreamTimeoutSeconds,
+            "bedrock:InvokeModelWithResponseStream", "Streamed chat completion (Bedrock ConverseStream) behind the Function URL.");
         ApiFunction = apiFunction;
         StreamFunction = streamFunction;
-        var apiTarget = LiveAlias(apiFunction, "InferenceApiLive");
-        var streamTarget = LiveAlias(streamFunction, "InferenceStreamLive");
 
-        (HttpApi, ChatEndpointUrl) = CreateApi(apiTarget);
+        // The buffered function behind an HTTP API, the streaming one behind a Function URL.
+        var apiTarget = LiveAlias(props, apiFunction, "InferenceApiLive");
+        var streamTarget = LiveAlias(props, streamFunction, "InferenceStreamLive");
+        (HttpApi, ChatEndpointUrl) = CreateApi(props, apiTarget);
         FunctionUrl = streamTarget.AddFunctionUrl(new FunctionUrlOptions
         {
             AuthType = FunctionUrlAuthType.AWS_IAM,
             InvokeMode = InvokeMode.RESPONSE_STREAM,
         });
 
-        AlarmTopic = CreateAlarmTopic();
-        AddFunctionAlarms(apiFunction, "InferenceApi", props.ApiTimeoutSeconds);
-        AddFunctionAlarms(streamFunction, "InferenceStream", props.StreamTimeoutSeconds);
-        AddAlarm(
-            "ChatApiServerErrors",
-            HttpApi.MetricServerError(new MetricOptions { Period = Duration.Minutes(1), Statistic = Stats.SUM }),
-            1,
-            "The chat API returned 5xx responses.");
+        var alarms = EncryptedAlarmTopic.AddTo(this, "AlarmTopic", new EncryptedAlarmTopicOptions("Lambda + Bedrock alarms", props.AlarmEmail)
+        {
+            KeyDescription = "Encrypts the alarm notifications of the Lambda + Bedrock stack.",
+        });
+        AlarmTopic = alarms.Topic;
+        AddFunctionAlarms(alarms, apiFunction, "InferenceApi", props.ApiTimeoutSeconds);
+        AddFunctionAlarms(alarms, streamFunction, "InferenceStream", props.StreamTimeoutSeconds);
+        alarms.AddAlarm("ChatApiServerErrors", HttpApi.MetricServerError(new MetricOptions { Period = Duration.Minutes(1), Statistic = Stats.SUM }),
+            threshold: 1, evaluationPeriods: 1, "The chat API returned 5xx responses.");
 
         _ = new CfnOutput(this, "ChatEndpoint", new CfnOutputProps { Value = ChatEndpointUrl, Description = "POST chat requests here (SigV4-signed unless authorization is off)." });
         _ = new CfnOutput(this, "StreamFunctionUrl", new CfnOutputProps { Value = FunctionUrl.Url, Description = "POST chat requests here for server-sent events (SigV4-signed, service lambda)." });
         _ = new CfnOutput(this, "ApiFunctionName", new CfnOutputProps { Value = ApiFunction.FunctionName });
         _ = new CfnOutput(this, "StreamFunctionName", new CfnOutputProps { Value = StreamFunction.FunctionName });
         _ = new CfnOutput(this, "AlarmTopicArn", new CfnOutputProps { Value = AlarmTopic.TopicArn });
-
-        Function CreateFunction(string name, string handler, int timeoutSeconds, string bedrockAction, string description)
-        {
-            var logGroup = new LogGroup(this, name + "Logs", new LogGroupProps
-            {
-                Retention = props.LogRetention,
-                RemovalPolicy = props.LogRemovalPolicy,
-            });
-
-            // An explicit role per function instead of the managed AWSLambdaBasicExecutionRole, which may
-            // write to any log group in the account.
-            var role = new Role(this, name + "Role", new RoleProps
-            {
-                AssumedBy = new ServicePrincipal("lambda.amazonaws.com"),
-                Description = $"Runs the {name} function: its own log group, X-Ray, and {bedrockAction} on the configured model only.",
-            });
-            role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
-            {
-                Sid = "WriteOwnLogGroup",
-                Actions = ["logs:CreateLogStream", "logs:PutLogEvents"],
-                Resources = [logGroup.LogGroupArn],
-            }));
-            role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
-            {
-                Sid = "InvokeConfiguredModel",
-                Actions = [bedrockAction],
-                Resources = [.. modelArns],
-            }));
-            if (props.GuardrailId is { Length: > 0 } guardrail)
-            {
-                role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
-                {
-                    Sid = "ApplyConfiguredGuardrail",
-                    Actions = ["bedrock:ApplyGuardrail"],
-                    Resources = [$"arn:{Partition}:bedrock:{Region}:{Account}:guardrail/{guardrail}"],
-                }));
-            }
-
-            var function = new Function(this, name, new FunctionProps
-            {
-                Description = description,
-                Runtime = Runtime.PROVIDED_AL2023,
-                Handler = handler,
-                Code = code,
-                Architecture = architecture,
-                MemorySize = props.MemorySizeMb,
-                Timeout = Duration.Seconds(timeoutSeconds),
-                ReservedConcurrentExecutions = props.ReservedConcurrentExecutions,
-                Environment = environment,
-                Role = role,
-                Tracing = Tracing.ACTIVE,
-                LoggingFormat = LoggingFormat.JSON,
-                LogGroup = logGroup,
-            });
-
-            // Tracing adds its X-Ray statement to the role's default policy while the function is built.
-            NagAcknowledgements.Acknowledge(role.Node.FindChild("DefaultPolicy").Node.FindChild("Resource"), "AwsSolutions-IAM5", XRayWildcardReason, "Resource::*");
-            return function;
-        }
-
-        IFunction LiveAlias(Function function, string aliasId) =>
-            props.ProvisionedConcurrentExecutions == 0
-                ? function
-                : new Amazon.CDK.AWS.Lambda.Alias(this, aliasId, new Amazon.CDK.AWS.Lambda.AliasProps
-                {
-                    AliasName = "live",
-                    Version = function.CurrentVersion,
-                    ProvisionedConcurrentExecutions = props.ProvisionedConcurrentExecutions,
-                });
-
-        (IHttpApi Api, string Url) CreateApi(IFunction target)
-        {
-            var api = new HttpApi(this, "ChatApi", new HttpApiProps
-            {
-                Description = "Chat completion API of the Lambda + Bedrock reference architecture.",
-                // The stage is added below with throttling, which the default stage cannot take.
-                CreateDefaultStage = false,
-            });
-            var stage = api.AddStage("DefaultStage", new HttpStageOptions
-            {
-                StageName = "$default",
-                AutoDeploy = true,
-                Throttle = new ThrottleSettings { RateLimit = props.ThrottlingRateLimit, BurstLimit = props.ThrottlingBurstLimit },
-            });
-
-            var accessLogs = new LogGroup(this, "ChatApiAccessLogs", new LogGroupProps
-            {
-                Retention = props.LogRetention,
-                RemovalPolicy = props.LogRemovalPolicy,
-            });
-
-            // The HttpStage L2 of CDK 2.160 has no access-log option; set it on the CloudFormation resource.
-            var cfnStage = (CfnStage)stage.Node.DefaultChild!;
-            cfnStage.AccessLogSettings = new CfnStage.AccessLogSettingsProperty
-            {
-                DestinationArn = accessLogs.LogGroupArn,
-                Format = AccessLogFormat,
-            };
-
-            var routes = api.AddRoutes(new AddRoutesOptions
-            {
-                Path = ChatRoutePath,
-                Methods = [Amazon.CDK.AWS.Apigatewayv2.HttpMethod.POST],
-                Integration = new HttpLambdaIntegration("ConverseIntegration", target),
-                Authorizer = props.ApiAuthorization == ApiAuthorization.Iam ? new HttpIamAuthorizer() : new HttpNoneAuthorizer(),
-            });
-            if (props.ApiAuthorization == ApiAuthorization.None)
-            {
-                foreach (var route in routes)
-                {
-                    NagAcknowledgements.Acknowledge(route, "AwsSolutions-APIG4", UnauthenticatedApiReason);
-                }
-            }
-
-            return (api, stage.Url + ChatRoutePath.TrimStart('/'));
-        }
-
-        Topic CreateAlarmTopic()
-        {
-            var key = new Key(this, "AlarmTopicKey", new KeyProps
-            {
-                Description = "Encrypts the alarm notifications of the Lambda + Bedrock stack.",
-                EnableKeyRotation = true,
-                // Nothing outlives the topic that this key encrypts; deletion waits the default 30 days.
-                RemovalPolicy = RemovalPolicy.DESTROY,
-            });
-
-            // CloudWatch publishes alarm notifications to the encrypted topic, so it must use the key
-            // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
-            key.Grant(new ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*");
-
-            var topic = new Topic(this, "AlarmTopic", new TopicProps
-            {
-                DisplayName = "Lambda + Bedrock alarms",
-                MasterKey = key,
-            });
-
-            // TopicProps.EnforceSSL is ignored by CDK 2.160, so the SSL-only statement is written out.
-            topic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
-            {
-                Sid = "AllowPublishThroughSSLOnly",
-                Effect = Effect.DENY,
-                Principals = [new AnyPrincipal()],
-                Actions = ["sns:Publish"],
-                Resources = [topic.TopicArn],
-                Conditions = new Dictionary<string, object>
-                {
-                    ["Bool"] = new Dictionary<string, object> { ["aws:SecureTransport"] = "false" },
-                },
-            }));
-            if (props.AlarmEmail is { } email)
-            {
-                topic.AddSubscription(new EmailSubscription(email));
-            }
-
-            return topic;
-        }
-
-        void AddFunctionAlarms(Function function, string name, int timeoutSeconds)
-        {
-            var minute = Duration.Minutes(1);
-            AddAlarm(name + "Errors", function.MetricErrors(new MetricOptions { Period = minute, Statistic = Stats.SUM }), 1,
-                $"{name} reported errors.");
-            AddAlarm(name + "Throttles", function.MetricThrottles(new MetricOptions { Period = minute, Statistic = Stats.SUM }), 1,
-                $"{name} was throttled: raise reserved concurrency or the account limit.");
-            // 80% of the timeout: a p99 this close to the limit means requests are about to time out.
-            AddAlarm(name + "DurationNearTimeout", function.MetricDuration(new MetricOptions { Period = Duration.Minutes(5), Statistic = Stats.P(99) }),
-                timeoutSeconds * 1000 * 0.8,
-                $"{name}'s p99 duration is above 80% of its {timeoutSeconds}-second timeout.");
-        }
-
-        void AddAlarm(string alarmId, IMetric metric, double threshold, string description)
-        {
-            var alarm = new Alarm(this, alarmId, new AlarmProps
-            {
-                Metric = metric,
-                Threshold = threshold,
-                EvaluationPeriods = 1,
-                ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                // No traffic is not a failure.
-                TreatMissingData = TreatMissingData.NOT_BREACHING,
-                AlarmDescription = description,
-            });
-            alarm.AddAlarmAction(new SnsAction(AlarmTopic));
-        }
     }
 
     /// <summary>The buffered <c>converse</c> function behind the HTTP API.</summary>
@@ -294,6 +87,118 @@ public sealed class LambdaBedrockStack : Stack
     public IFunctionUrl FunctionUrl { get; }
 
     public ITopic AlarmTopic { get; }
+
+    private Function CreateFunction(LambdaBedrockStackProps props, BedrockModel model, Code code, LambdaArchitecture architecture,
+        string name, string handler, int timeoutSeconds, string bedrockAction, string description)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["BEDROCK_MODEL_ID"] = model.ModelId };
+        var statements = new List<PolicyStatement>
+        {
+            new(new PolicyStatementProps { Sid = "InvokeConfiguredModel", Actions = [bedrockAction], Resources = [.. model.InvocationResourceArns(this)] }),
+        };
+        if (props.GuardrailId is { Length: > 0 } guardrailId)
+        {
+            environment["BEDROCK_GUARDRAIL_ID"] = guardrailId;
+            environment["BEDROCK_GUARDRAIL_VERSION"] = props.GuardrailVersion!;
+            statements.Add(new PolicyStatement(new PolicyStatementProps
+            {
+                Sid = "ApplyConfiguredGuardrail",
+                Actions = ["bedrock:ApplyGuardrail"],
+                Resources = [$"arn:{Partition}:bedrock:{Region}:{Account}:guardrail/{guardrailId}"],
+            }));
+        }
+
+        if (props.MaxPromptCharacters is { } maxPrompt)
+        {
+            environment["CHAT_MAX_PROMPT_CHARACTERS"] = maxPrompt.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return TracedFunction.AddTo(this, name, new TracedFunctionOptions
+        {
+            Code = code,
+            Architecture = architecture,
+            Handler = handler,
+            Description = description,
+            RoleDescription = $"Runs the {name} function: its own log group, X-Ray, and {bedrockAction} on the configured model only.",
+            MemorySizeMb = props.MemorySizeMb,
+            TimeoutSeconds = timeoutSeconds,
+            ReservedConcurrentExecutions = props.ReservedConcurrentExecutions,
+            Environment = environment,
+            Statements = statements,
+            LogRetention = props.LogRetention,
+            LogRemovalPolicy = props.LogRemovalPolicy,
+        }).Function;
+    }
+
+    /// <summary>The function itself, or a <c>live</c> alias that keeps provisioned concurrency warm.</summary>
+    private IFunction LiveAlias(LambdaBedrockStackProps props, Function function, string aliasId) =>
+        props.ProvisionedConcurrentExecutions == 0
+            ? function
+            : new Amazon.CDK.AWS.Lambda.Alias(this, aliasId, new Amazon.CDK.AWS.Lambda.AliasProps
+            {
+                AliasName = "live",
+                Version = function.CurrentVersion,
+                ProvisionedConcurrentExecutions = props.ProvisionedConcurrentExecutions,
+            });
+
+    private (IHttpApi Api, string Url) CreateApi(LambdaBedrockStackProps props, IFunction target)
+    {
+        var api = new HttpApi(this, "ChatApi", new HttpApiProps
+        {
+            Description = "Chat completion API of the Lambda + Bedrock reference architecture.",
+            // The stage is added below with throttling, which the default stage cannot take.
+            CreateDefaultStage = false,
+        });
+        var stage = api.AddStage("DefaultStage", new HttpStageOptions
+        {
+            StageName = "$default",
+            AutoDeploy = true,
+            Throttle = new ThrottleSettings { RateLimit = props.ThrottlingRateLimit, BurstLimit = props.ThrottlingBurstLimit },
+        });
+
+        var accessLogs = new LogGroup(this, "ChatApiAccessLogs", new LogGroupProps
+        {
+            Retention = props.LogRetention,
+            RemovalPolicy = props.LogRemovalPolicy,
+        });
+
+        // The HttpStage L2 of CDK 2.160 has no access-log option; set it on the CloudFormation resource.
+        var cfnStage = (CfnStage)stage.Node.DefaultChild!;
+        cfnStage.AccessLogSettings = new CfnStage.AccessLogSettingsProperty
+        {
+            DestinationArn = accessLogs.LogGroupArn,
+            Format = AccessLogFormat,
+        };
+
+        var routes = api.AddRoutes(new AddRoutesOptions
+        {
+            Path = ChatRoutePath,
+            Methods = [Amazon.CDK.AWS.Apigatewayv2.HttpMethod.POST],
+            Integration = new HttpLambdaIntegration("ConverseIntegration", target),
+            Authorizer = props.ApiAuthorization == ApiAuthorization.Iam ? new HttpIamAuthorizer() : new HttpNoneAuthorizer(),
+        });
+        if (props.ApiAuthorization == ApiAuthorization.None)
+        {
+            foreach (var route in routes)
+            {
+                NagAcknowledgements.Acknowledge(route, "AwsSolutions-APIG4", NagReasons.UnauthenticatedApi);
+            }
+        }
+
+        return (api, stage.Url + ChatRoutePath.TrimStart('/'));
+    }
+
+    private static void AddFunctionAlarms(EncryptedAlarmTopic alarms, Function function, string name, int timeoutSeconds)
+    {
+        var minute = Duration.Minutes(1);
+        alarms.AddAlarm(name + "Errors", function.MetricErrors(new MetricOptions { Period = minute, Statistic = Stats.SUM }),
+            threshold: 1, evaluationPeriods: 1, $"{name} reported errors.");
+        alarms.AddAlarm(name + "Throttles", function.MetricThrottles(new MetricOptions { Period = minute, Statistic = Stats.SUM }),
+            threshold: 1, evaluationPeriods: 1, $"{name} was throttled: raise reserved concurrency or the account limit.");
+        // 80% of the timeout: a p99 this close to the limit means requests are about to time out.
+        alarms.AddAlarm(name + "DurationNearTimeout", function.MetricDuration(new MetricOptions { Period = Duration.Minutes(5), Statistic = Stats.P(99) }),
+            threshold: timeoutSeconds * 1000 * 0.8, evaluationPeriods: 1, $"{name}'s p99 duration is above 80% of its {timeoutSeconds}-second timeout.");
+    }
 
     private static string AccessLogFormat { get; } = JsonSerializer.Serialize(new Dictionary<string, string>
     {
