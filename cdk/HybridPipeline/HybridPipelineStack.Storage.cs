@@ -1,0 +1,107 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.DynamoDB;
+using Amazon.CDK.AWS.S3;
+using Amazon.CDK.AWS.SQS;
+using ReferenceArchitectures.Cdk.Constructs;
+
+namespace ReferenceArchitectures.Cdk.HybridPipeline;
+
+// Storage: everything here holds data. It is created in the stack's own scope, never inside a construct, so its
+// logical ids (which a test pins) stay the same however the rest of the stack is arranged.
+public sealed partial class HybridPipelineStack
+{
+    private Bucket CreateAccessLogsBucket(HybridPipelineStackProps props)
+    {
+        var bucket = new Bucket(this, "AccessLogsBucket", new BucketProps
+        {
+            Encryption = BucketEncryption.S3_MANAGED,
+            EnforceSSL = true,
+            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+            ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            LifecycleRules = [new LifecycleRule { Id = "ExpireAccessLogs", Expiration = Duration.Days(365) }],
+            RemovalPolicy = props.DataRemovalPolicy,
+        });
+        NagAcknowledgements.Acknowledge(bucket, "AwsSolutions-S1", NagReasons.DocumentAccessLogBucket);
+        return bucket;
+    }
+
+    private Bucket CreateInputBucket(HybridPipelineStackProps props, IBucket logs)
+    {
+        var bucket = new Bucket(this, "InputBucket", new BucketProps
+        {
+            Encryption = BucketEncryption.S3_MANAGED,
+            EnforceSSL = true,
+            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+            ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            // Versions make every upload a distinct document (bucket#key#versionId), so re-uploading a key is new work
+            // and a re-delivered event for the same version is recognised as a duplicate.
+            Versioned = true,
+            ServerAccessLogsBucket = logs,
+            ServerAccessLogsPrefix = "input/",
+            LifecycleRules =
+            [
+                new LifecycleRule
+                {
+                    Id = "ExpireNoncurrentVersions",
+                    NoncurrentVersionExpiration = Duration.Days(props.NoncurrentVersionExpirationDays),
+                    AbortIncompleteMultipartUploadAfter = Duration.Days(7),
+                },
+            ],
+            RemovalPolicy = props.DataRemovalPolicy,
+        });
+
+        // BucketProps.EventBridgeEnabled configures notifications through a custom-resource Lambda function;
+        // CloudFormation sets the same thing natively on the bucket.
+        var cfnBucket = (CfnBucket)bucket.Node.DefaultChild!;
+        cfnBucket.NotificationConfiguration = new CfnBucket.NotificationConfigurationProperty
+        {
+            EventBridgeConfiguration = new CfnBucket.EventBridgeConfigurationProperty { EventBridgeEnabled = true },
+        };
+        return bucket;
+    }
+
+    private Bucket CreateOutputBucket(HybridPipelineStackProps props, IBucket logs) =>
+        new(this, "OutputBucket", new BucketProps
+        {
+            Encryption = BucketEncryption.S3_MANAGED,
+            EnforceSSL = true,
+            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+            ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            ServerAccessLogsBucket = logs,
+            ServerAccessLogsPrefix = "output/",
+            RemovalPolicy = props.DataRemovalPolicy,
+        });
+
+    private Table CreateTable(HybridPipelineStackProps props) =>
+        new(this, "DocumentTable", new TableProps
+        {
+            PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = "pk", Type = AttributeType.STRING },
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+            PointInTimeRecovery = true,
+            Encryption = TableEncryption.AWS_MANAGED,
+            RemovalPolicy = props.DataRemovalPolicy,
+        });
+
+    private Queue CreateDeadLetterQueue()
+    {
+        var queue = new Queue(this, "DeadLetterQueue", new QueueProps
+        {
+            // SQS-managed keys: the state machine, EventBridge and the function can send without KMS grants.
+            Encryption = QueueEncryption.SQS_MANAGED,
+            EnforceSSL = true,
+            // The longest SQS allows (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-basic-architecture.html).
+            RetentionPeriod = Duration.Days(14),
+        });
+        NagAcknowledgements.Acknowledge(queue, "AwsSolutions-SQS3", NagReasons.DeadLetterQueue);
+        return queue;
+    }
+
+    /// <summary>The objects under <paramref name="prefix"/>: the ARN to grant, and how cdk-nag names that grant's wildcard.</summary>
+    private ObjectPrefix ObjectsUnder(Bucket bucket, string prefix) =>
+        new(bucket.ArnForObjects(prefix + "*"), $"Resource::<{LogicalIdOf(bucket)}.Arn>/{prefix}*");
+
+    private sealed record ObjectPrefix(string Arn, string Finding);
+
+    /// <summary>The three key prefixes the pipeline's roles are granted: uploads, analysis results, embeddings.</summary>
+    private sealed record DocumentObjects(ObjectPrefix Incoming, ObjectPrefix Results, ObjectPrefix Embeddings);
+}
