@@ -2,7 +2,6 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.ECS;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.IAM;
-using Amazon.CDK.AWS.Logs;
 using Constructs;
 using ReferenceArchitectures.Cdk.Constructs;
 
@@ -50,27 +49,18 @@ public sealed class FargateModelStack : Stack
             },
         });
 
-        var logGroup = new LogGroup(this, "ModelServerLogs", new LogGroupProps { Retention = props.LogRetention, RemovalPolicy = props.LogRemovalPolicy });
-        var container = taskDefinition.AddContainer(ContainerName, new ContainerDefinitionOptions
+        _ = ModelServerContainer.AddTo(this, taskDefinition, new ModelServerContainerOptions
         {
+            ContainerName = ContainerName,
             Image = props.Image ?? DockerfileImage.FromDockerfile(DockerfileImage.ModelServerCpuDockerfile, props.Architecture.ToImagePlatform()),
-            Essential = true,
+            Port = props.ContainerPort,
             User = NonRootUser,
             ReadonlyRootFilesystem = true,
-            PortMappings = [new PortMapping { ContainerPort = props.ContainerPort, Protocol = Amazon.CDK.AWS.ECS.Protocol.TCP }],
-            Environment = new Dictionary<string, string>
-            {
-                ["ASPNETCORE_HTTP_PORTS"] = props.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
-            Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logGroup, StreamPrefix = "model-server" }),
-            StopTimeout = Duration.Seconds(30),
+            Environment = new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = props.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            EnvironmentReason = NagReasons.ModelServerEnvironment,
+            LogRetention = props.LogRetention,
+            LogRemovalPolicy = props.LogRemovalPolicy,
         });
-        NagAcknowledgements.Acknowledge(taskDefinition, "AwsSolutions-ECS2", NagReasons.ModelServerEnvironment);
-        DockerfileImage.AcknowledgeRegistryLogin(taskDefinition);
-
-        // The root filesystem is read-only; ASP.NET Core and ONNX Runtime may still write temporary files.
-        taskDefinition.AddVolume(new Amazon.CDK.AWS.ECS.Volume { Name = "tmp" });
-        container.AddMountPoints(new MountPoint { SourceVolume = "tmp", ContainerPath = "/tmp", ReadOnly = false });
 
         Service = new FargateService(this, "Service", new FargateServiceProps
         {

@@ -49,52 +49,36 @@ public sealed class GpuInferenceStack : Stack
             ("EcsTelemetryEndpoint", InterfaceVpcEndpointAwsService.ECS_TELEMETRY));
         Cluster = new Cluster(this, "Cluster", new ClusterProps { Vpc = Network.Vpc, ContainerInsights = true });
 
-        Instances = CreateInstances();
-        CapacityProvider = new AsgCapacityProvider(this, "GpuCapacity", new AsgCapacityProviderProps
-        {
-            AutoScalingGroup = Instances,
-            EnableManagedScaling = true,
-            EnableManagedTerminationProtection = true,
-            // Managed draining puts an ECS lifecycle hook on the group that can outlive the capacity provider and
-            // hold terminating instances at stack deletion; managed termination protection already keeps
-            // instances with tasks from being scaled in.
-            EnableManagedDraining = false,
-            TargetCapacityPercent = 100,
-        });
-        Cluster.AddAsgCapacityProvider(CapacityProvider);
-        AcknowledgeAgentPermissions();
-
+        // GPU instances that come and go with the tasks.
+        var capacity = new GpuCapacity(this, "GpuCapacity", Cluster, new GpuCapacityOptions(
+            props.InstanceType, MachineImage(props), props.MinInstances, props.MaxInstances, props.DesiredInstances, props.RootVolumeGiB));
+        (Instances, CapacityProvider) = (capacity.Instances, capacity.Provider);
+        // Without this, `cdk destroy` waits forever for instances that ECS protects from scale-in.
         var teardown = new ScaleInProtectionRelease(this, "TeardownRelease", Instances, props.LogRetention, props.LogRemovalPolicy);
         teardown.DeleteAfter(CapacityProvider);
 
-        TaskRole = CreateTaskRole();
+        TaskRole = CreateTaskRole(props);
         var taskDefinition = new Ec2TaskDefinition(this, "TaskDefinition", new Ec2TaskDefinitionProps
         {
             // Each task gets its own network interface and security group, reachable only from the load balancer.
             NetworkMode = Amazon.CDK.AWS.ECS.NetworkMode.AWS_VPC,
             TaskRole = TaskRole,
         });
-        var logGroup = new LogGroup(this, "ModelServerLogs", new LogGroupProps { Retention = props.LogRetention, RemovalPolicy = props.LogRemovalPolicy });
-        var container = taskDefinition.AddContainer(ContainerName, new ContainerDefinitionOptions
+        _ = ModelServerContainer.AddTo(this, taskDefinition, new ModelServerContainerOptions
         {
+            ContainerName = ContainerName,
             Image = props.Image ?? DockerfileImage.FromDockerfile(DockerfileImage.ModelServerGpuDockerfile, Platform_.LINUX_AMD64),
-            Essential = true,
-            GpuCount = 1,
-            Cpu = props.ContainerCpuUnits,
-            MemoryLimitMiB = props.ContainerMemoryMiB,
+            Port = props.ContainerPort,
             User = props.ContainerUser,
             ReadonlyRootFilesystem = props.ReadonlyRootFilesystem,
-            PortMappings = [new PortMapping { ContainerPort = props.ContainerPort, Protocol = Amazon.CDK.AWS.ECS.Protocol.TCP }],
             Environment = ServerEnvironment(props),
-            Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logGroup, StreamPrefix = "model-server" }),
-            StopTimeout = Duration.Seconds(30),
+            EnvironmentReason = NagReasons.GpuModelServerEnvironment,
+            GpuCount = 1,
+            CpuUnits = props.ContainerCpuUnits,
+            MemoryLimitMiB = props.ContainerMemoryMiB,
+            LogRetention = props.LogRetention,
+            LogRemovalPolicy = props.LogRemovalPolicy,
         });
-        NagAcknowledgements.Acknowledge(taskDefinition, "AwsSolutions-ECS2", NagReasons.GpuModelServerEnvironment);
-        DockerfileImage.AcknowledgeRegistryLogin(taskDefinition);
-
-        // The root filesystem is read-only; the model downloaded from S3 and temporary files go to /tmp.
-        taskDefinition.AddVolume(new Amazon.CDK.AWS.ECS.Volume { Name = "tmp" });
-        container.AddMountPoints(new MountPoint { SourceVolume = "tmp", ContainerPath = "/tmp", ReadOnly = false });
 
         Service = new Ec2Service(this, "Service", new Ec2ServiceProps
         {
@@ -109,7 +93,10 @@ public sealed class GpuInferenceStack : Stack
             MinHealthyPercent = 100,
             MaxHealthyPercent = 200,
         });
-        DeleteServiceBeforeCapacityProviderAssociation();
+        // The association cannot be removed while a service still uses the capacity provider. The CDK creates it
+        // inside the cluster only at synth, so the dependency is on the cluster construct: CloudFormation then
+        // creates the association before the service and deletes it only after the service has stopped its tasks.
+        Service.Node.AddDependency(Cluster);
 
         LoadBalancer = new PublicLoadBalancer(this, "PublicEndpoint", new PublicLoadBalancerOptions(
             Network.Vpc,
@@ -122,167 +109,13 @@ public sealed class GpuInferenceStack : Stack
 
         Alarms = new ServiceAlarms(this, "Alarms", "GPU model server alarms", props.AlarmEmail);
         Alarms.AddTargetGroupAlarms(TargetGroup, Duration.Millis(props.P99ResponseTimeAlarmSeconds * 1000));
-        AddCapacityAlarms();
+        capacity.AddCapacityAlarms(Alarms);
 
         _ = new CfnOutput(this, "ServiceUrl", new CfnOutputProps { Value = LoadBalancer.Url, Description = "Base URL of the model server." });
         _ = new CfnOutput(this, "ClusterName", new CfnOutputProps { Value = Cluster.ClusterName });
         _ = new CfnOutput(this, "ServiceName", new CfnOutputProps { Value = Service.ServiceName });
         _ = new CfnOutput(this, "AutoScalingGroupName", new CfnOutputProps { Value = Instances.AutoScalingGroupName });
         _ = new CfnOutput(this, "AlarmTopicArn", new CfnOutputProps { Value = Alarms.Topic.TopicArn });
-
-        AutoScalingGroup CreateInstances()
-        {
-            var securityGroup = new SecurityGroup(this, "InstanceSecurityGroup", new SecurityGroupProps
-            {
-                Vpc = Network.Vpc,
-                Description = "GPU container instances: no inbound traffic (tasks have their own security group), outbound for ECS, ECR and S3.",
-                AllowAllOutbound = true,
-            });
-            var role = new Role(this, "InstanceRole", new RoleProps
-            {
-                AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
-                Description = "GPU container instances: the ECS agent's permissions only.",
-            });
-            var launchTemplate = new LaunchTemplate(this, "InstanceTemplate", new LaunchTemplateProps
-            {
-                InstanceType = new InstanceType(props.InstanceType),
-                MachineImage = MachineImage(),
-                UserData = UserData.ForLinux(),
-                Role = role,
-                SecurityGroup = securityGroup,
-                RequireImdsv2 = true,
-                // One hop: processes on the instance reach the metadata service, containers do not.
-                HttpPutResponseHopLimit = 1,
-                DetailedMonitoring = true,
-                AssociatePublicIpAddress = false,
-                BlockDevices =
-                [
-                    new Amazon.CDK.AWS.EC2.BlockDevice
-                    {
-                        // The root device of Amazon Linux 2023 AMIs.
-                        DeviceName = "/dev/xvda",
-                        Volume = Amazon.CDK.AWS.EC2.BlockDeviceVolume.Ebs(props.RootVolumeGiB, new Amazon.CDK.AWS.EC2.EbsDeviceOptions
-                        {
-                            VolumeType = Amazon.CDK.AWS.EC2.EbsDeviceVolumeType.GP3,
-                            Encrypted = true,
-                            DeleteOnTermination = true,
-                        }),
-                    },
-                ],
-            });
-            var group = new AutoScalingGroup(this, "GpuInstances", new AutoScalingGroupProps
-            {
-                Vpc = Network.Vpc,
-                VpcSubnets = ServiceNetwork.PrivateSubnets,
-                LaunchTemplate = launchTemplate,
-                MinCapacity = props.MinInstances,
-                MaxCapacity = props.MaxInstances,
-                DesiredCapacity = props.DesiredInstances,
-                // The capacity alarms compare in-service with desired instances; both are group metrics.
-                GroupMetrics = [GroupMetrics.All()],
-            });
-            NagAcknowledgements.Acknowledge(group, "AwsSolutions-AS3", NagReasons.ScalingNotifications);
-            return group;
-        }
-
-        void AcknowledgeAgentPermissions()
-        {
-            // Adding the capacity provider gave the instance role the ECS agent's statements.
-            var policy = Instances.Role.Node.FindChild("DefaultPolicy").Node.FindChild("Resource");
-            NagAcknowledgements.Acknowledge(policy, "AwsSolutions-IAM5", NagReasons.EcsInstanceAgent, "Resource::*");
-            NagAcknowledgements.Acknowledge(policy, "AwsSolutions-IAM5", NagReasons.EcsInstanceAgent, "Action::ecs:Submit*");
-        }
-
-        IMachineImage MachineImage() => props switch
-        {
-            { AmiId: { } amiId } => new PinnedMachineImage(amiId),
-            { AmiSelection: GpuAmiSelection.CachedInContext } => EcsOptimizedImage.AmazonLinux2023(AmiHardwareType.GPU, new EcsOptimizedImageOptions { CachedInContext = true }),
-            _ => EcsOptimizedImage.AmazonLinux2023(AmiHardwareType.GPU),
-        };
-
-        Role CreateTaskRole()
-        {
-            var role = new Role(this, "TaskRole", new RoleProps
-            {
-                AssumedBy = new ServicePrincipal("ecs-tasks.amazonaws.com"),
-                Description = props.ModelS3Location is null
-                    ? "The model server's task role; no permissions, the model is in the image."
-                    : "The model server's task role: reads the model files under one S3 prefix, nothing else.",
-            });
-            if (props.ModelS3Location is var (bucket, prefix))
-            {
-                // Only GetObject: the server fetches model.onnx and vocab.txt by name, so it never lists the bucket.
-                role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
-                {
-                    Sid = "ReadModelFiles",
-                    Actions = ["s3:GetObject"],
-                    Resources = [$"arn:{Partition}:s3:::{bucket}/{prefix}*"],
-                }));
-                NagAcknowledgements.Acknowledge(
-                    role.Node.FindChild("DefaultPolicy").Node.FindChild("Resource"),
-                    "AwsSolutions-IAM5",
-                    NagReasons.ModelObjectPrefix,
-                    $"Resource::arn:<AWS::Partition>:s3:::{bucket}/{prefix}*");
-            }
-
-            return role;
-        }
-
-        void DeleteServiceBeforeCapacityProviderAssociation()
-        {
-            // The association cannot be removed while a service still uses the capacity provider. The CDK creates
-            // it inside the cluster only at synth, so the dependency is on the cluster construct: CloudFormation then
-            // creates the association before the service and deletes it only after the service has stopped its tasks.
-            Service.Node.AddDependency(Cluster);
-        }
-
-        void AddCapacityAlarms()
-        {
-            var groupDimensions = new Dictionary<string, string> { ["AutoScalingGroupName"] = Instances.AutoScalingGroupName };
-            var fiveMinutes = Duration.Minutes(5);
-            Metric GroupMetric(string name) => new(new MetricProps
-            {
-                Namespace = "AWS/AutoScaling",
-                MetricName = name,
-                DimensionsMap = groupDimensions,
-                Statistic = Stats.MINIMUM,
-                Period = fiveMinutes,
-            });
-
-            Alarms.Add("GpuInstancesMissing",
-                new MathExpression(new MathExpressionProps
-                {
-                    Expression = "desired - inService",
-                    UsingMetrics = new Dictionary<string, IMetric>
-                    {
-                        ["desired"] = GroupMetric("GroupDesiredCapacity"),
-                        ["inService"] = GroupMetric("GroupInServiceInstances"),
-                    },
-                    Label = "GPU instances wanted but not in service",
-                    Period = fiveMinutes,
-                }),
-                threshold: 1, evaluationPeriods: 3,
-                "GPU instances have been missing for 15 minutes: check the Auto Scaling activity history for an exceeded 'Running On-Demand G and VT instances' vCPU quota or insufficient capacity.");
-
-            // Reservation above 100% means tasks are waiting for instances the group has not (yet) provided
-            // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-auto-scaling.html).
-            Alarms.Add("GpuCapacityShort",
-                new Metric(new MetricProps
-                {
-                    Namespace = "AWS/ECS/ManagedScaling",
-                    MetricName = "CapacityProviderReservation",
-                    DimensionsMap = new Dictionary<string, string>
-                    {
-                        ["CapacityProviderName"] = CapacityProvider.CapacityProviderName,
-                        ["ClusterName"] = Cluster.ClusterName,
-                    },
-                    Statistic = Stats.MINIMUM,
-                    Period = fiveMinutes,
-                }),
-                threshold: 100, evaluationPeriods: 3,
-                "Tasks have waited 15 minutes for GPU instances: raise MaxInstances or the G-instance vCPU quota.",
-                ComparisonOperator.GREATER_THAN_THRESHOLD);
-        }
     }
 
     public ServiceNetwork Network { get; }
@@ -302,6 +135,38 @@ public sealed class GpuInferenceStack : Stack
     public ApplicationTargetGroup TargetGroup { get; }
 
     public ServiceAlarms Alarms { get; }
+
+    private static IMachineImage MachineImage(GpuInferenceStackProps props) => props switch
+    {
+        { AmiId: { } amiId } => new PinnedMachineImage(amiId),
+        { AmiSelection: GpuAmiSelection.CachedInContext } => EcsOptimizedImage.AmazonLinux2023(AmiHardwareType.GPU, new EcsOptimizedImageOptions { CachedInContext = true }),
+        _ => EcsOptimizedImage.AmazonLinux2023(AmiHardwareType.GPU),
+    };
+
+    private Role CreateTaskRole(GpuInferenceStackProps props)
+    {
+        var role = new Role(this, "TaskRole", new RoleProps
+        {
+            AssumedBy = new ServicePrincipal("ecs-tasks.amazonaws.com"),
+            Description = props.ModelS3Location is null
+                ? "The model server's task role; no permissions, the model is in the image."
+                : "The model server's task role: reads the model files under one S3 prefix, nothing else.",
+        });
+        if (props.ModelS3Location is var (bucket, prefix))
+        {
+            // Only GetObject: the server fetches model.onnx and vocab.txt by name, so it never lists the bucket.
+            role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+            {
+                Sid = "ReadModelFiles",
+                Actions = ["s3:GetObject"],
+                Resources = [$"arn:{Partition}:s3:::{bucket}/{prefix}*"],
+            }));
+            NagAcknowledgements.Acknowledge(role.Node.FindChild("DefaultPolicy").Node.FindChild("Resource"), "AwsSolutions-IAM5",
+                NagReasons.ModelObjectPrefix, $"Resource::arn:<AWS::Partition>:s3:::{bucket}/{prefix}*");
+        }
+
+        return role;
+    }
 
     private static Dictionary<string, string> ServerEnvironment(GpuInferenceStackProps props)
     {

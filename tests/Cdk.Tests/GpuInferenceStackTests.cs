@@ -182,6 +182,19 @@ public sealed class GpuInferenceStackTests(SynthesizedAppFixture app)
     }
 
     [Fact]
+    public void The_group_publishes_the_metrics_its_capacity_alarm_compares()
+    {
+        // Auto Scaling publishes group metrics only when collection is on; with no list, it publishes all of them
+        // (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-metrics.html).
+        var (_, group) = template.Only("AWS::AutoScaling::AutoScalingGroup");
+        var collection = Assert.Single(group["MetricsCollection"]!.AsArray())!;
+        var listed = collection["Metrics"] is { } metrics ? TemplateQuery.Strings(metrics).ToList() : null;
+
+        Assert.Equal("1Minute", (string?)collection["Granularity"]);
+        Assert.True(listed is null || (listed.Contains("GroupDesiredCapacity") && listed.Contains("GroupInServiceInstances")));
+    }
+
+    [Fact]
     public void Image_is_built_for_x86_from_the_cuda_dockerfile()
     {
         var image = Assert.Single(template.DockerImageAssets());
