@@ -1,13 +1,11 @@
 using System.Globalization;
 using Amazon.CDK;
 using Amazon.CDK.AWS.AutoScaling;
-using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.Ecr.Assets;
 using Amazon.CDK.AWS.ECS;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.IAM;
-using Amazon.CDK.AWS.Logs;
 using Constructs;
 using ReferenceArchitectures.Cdk.Constructs;
 
