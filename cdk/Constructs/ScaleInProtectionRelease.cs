@@ -82,18 +82,7 @@ public sealed class ScaleInProtectionRelease : Construct
         var stack = Stack.Of(this);
         var logGroup = new LogGroup(this, "Logs", new LogGroupProps { Retention = logRetention, RemovalPolicy = logRemovalPolicy });
 
-        // An explicit role instead of the managed AWSLambdaBasicExecutionRole, which may write to any log group.
-        var role = new Role(this, "Role", new RoleProps
-        {
-            AssumedBy = new ServicePrincipal("lambda.amazonaws.com"),
-            Description = "Lifts scale-in protection from the GPU instances when the stack is deleted.",
-        });
-        role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = "WriteOwnLogGroup",
-            Actions = ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resources = [logGroup.LogGroupArn],
-        }));
+        var role = FunctionRole.Create(this, "Role", logGroup, "Lifts scale-in protection from the GPU instances when the stack is deleted.");
         role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "ReadGroups",

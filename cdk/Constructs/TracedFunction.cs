@@ -41,9 +41,8 @@ public sealed record TracedFunctionOptions
 
 /// <summary>
 /// A Lambda function on the <c>provided.al2023</c> custom runtime, with active X-Ray tracing, JSON logs in a log group
-/// of its own, and a role of its own that may write only to that log group and do what
-/// <see cref="TracedFunctionOptions.Statements"/> allow. An explicit role instead of the managed
-/// AWSLambdaBasicExecutionRole, which may write to any log group in the account.
+/// of its own, and a <see cref="FunctionRole"/> of its own that may write only to that log group and do what
+/// <see cref="TracedFunctionOptions.Statements"/> allow.
 /// <para>
 /// It adds its resources to the scope it is given, named after the function's id: <c>{id}Logs</c>, <c>{id}Role</c>
 /// and <c>{id}</c>. The log group holds data, so it stays in the stack's scope, where its logical id never changes; the
@@ -82,17 +81,7 @@ public sealed class TracedFunction
             RemovalPolicy = options.LogRemovalPolicy,
         });
 
-        var role = new Role(scope, id + "Role", new RoleProps
-        {
-            AssumedBy = new ServicePrincipal("lambda.amazonaws.com"),
-            Description = options.RoleDescription,
-        });
-        role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = "WriteOwnLogGroup",
-            Actions = ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resources = [logGroup.LogGroupArn],
-        }));
+        var role = FunctionRole.Create(scope, id + "Role", logGroup, options.RoleDescription);
         foreach (var statement in options.Statements)
         {
             role.AddToPrincipalPolicy(statement);
