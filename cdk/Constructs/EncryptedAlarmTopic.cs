@@ -74,6 +74,23 @@ public sealed class EncryptedAlarmTopic
                 ["Bool"] = new Dictionary<string, object> { ["aws:SecureTransport"] = "false" },
             },
         }));
+        // A topic policy replaces SNS's default policy, so it must let CloudWatch publish itself; without this statement
+        // every alarm's history says "not authorized to perform SNS:Publish". The conditions keep the allow to this
+        // account's alarms (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html).
+        var stack = Stack.Of(scope);
+        topic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "AllowCloudWatchAlarmsOfThisAccount",
+            Effect = Effect.ALLOW,
+            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Actions = ["sns:Publish"],
+            Resources = [topic.TopicArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["ArnLike"] = new Dictionary<string, object> { ["aws:SourceArn"] = $"arn:{stack.Partition}:cloudwatch:{stack.Region}:{stack.Account}:alarm:*" },
+                ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = stack.Account },
+            },
+        }));
         if (options.AlarmEmail is { } email)
         {
             topic.AddSubscription(new EmailSubscription(email));

@@ -1,0 +1,59 @@
+using System.Text.Json.Nodes;
+using ReferenceArchitectures.Cdk.Tests.Iam;
+
+namespace ReferenceArchitectures.Cdk.Tests;
+
+/// <summary>
+/// The app synthesized the way <c>cdk deploy</c> does, bound to an account and a Region: us-east-1, the CLI's default
+/// when nothing is configured, and ap-southeast-5 (opened in 2024), which older Region tables miss.
+/// </summary>
+public sealed class PinnedAppsFixture : IDisposable
+{
+    public static readonly string[] Regions = ["us-east-1", "ap-southeast-5"];
+
+    private readonly List<DirectoryInfo> folders = [];
+
+    public PinnedAppsFixture()
+    {
+        foreach (var region in Regions)
+        {
+            var outdir = Directory.CreateTempSubdirectory("cdk-pinned-");
+            folders.Add(outdir);
+            Stacks[region] = CdkTestApp.SynthesizeApp(outdir.FullName, environment: new Amazon.CDK.Environment { Account = DeployTarget.Default.Account, Region = region });
+        }
+    }
+
+    public Dictionary<string, IReadOnlyDictionary<string, SynthesizedStack>> Stacks { get; } = [];
+
+    public void Dispose() => folders.ForEach(folder => folder.Delete(recursive: true));
+}
+
+/// <summary>
+/// The requests services make between a stack's resources, evaluated with IAM's rules against the policies they meet:
+/// for the environment-agnostic templates (deployed in us-east-1 and in ap-southeast-5) and for templates pinned to each.
+/// </summary>
+[Collection(SynthesizedApp.Name)]
+public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixture pinned) : IClassFixture<PinnedAppsFixture>
+{
+    public static TheoryData<string> Regions() => [.. PinnedAppsFixture.Regions];
+
+    [Theory]
+    [MemberData(nameof(Regions))]
+    public void Every_alarm_can_publish_to_its_topic_environment_agnostic(string region) =>
+        AssertAlarmsReachTopics(app.Stacks, new DeployTarget(DeployTarget.Default.Account, region));
+
+    [Theory]
+    [MemberData(nameof(Regions))]
+    public void Every_alarm_can_publish_to_its_topic_pinned(string region) =>
+        AssertAlarmsReachTopics(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region));
+
+    private static void AssertAlarmsReachTopics(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target)
+    {
+        var edges = stacks.Values
+            .SelectMany(stack => ServiceEdges.AlarmNotifications(stack.StackName, new TemplateValues(JsonNode.Parse(stack.Json)!.AsObject(), target)))
+            .ToList();
+
+        Assert.NotEmpty(edges);
+        Assert.All(edges, edge => Assert.True(edge.Verdict == Verdict.Allowed, edge.ToString()));
+    }
+}
