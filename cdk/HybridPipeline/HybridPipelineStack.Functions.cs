@@ -26,7 +26,9 @@ public sealed partial class HybridPipelineStack
                 Allow("ReadIncomingDocuments", ["s3:GetObject", "s3:GetObjectVersion"], objects.Incoming.Arn),
                 Allow("ClaimDocument", ["dynamodb:PutItem", "dynamodb:GetItem"], Table.TableArn),
             ],
-            [objects.Incoming]);
+            [objects.Incoming],
+            // A claim older than the execution timeout belongs to an execution Step Functions has stopped.
+            ("EXECUTION_TIMEOUT_SECONDS", (props.ExecutionTimeoutMinutes * 60).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var analyze = Step("AnalyzeFunction", AnalyzeHandler, props.AnalyzeTimeoutSeconds, props.AnalyzeMemorySizeMb,
             "Extracts, chunks and analyzes a light document with Bedrock; writes the result JSON.",
             [

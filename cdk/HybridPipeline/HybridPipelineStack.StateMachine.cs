@@ -36,6 +36,8 @@ public sealed partial class HybridPipelineStack
                 ["key"] = JsonPath.StringAt("$.detail.object.key"),
                 ["versionId"] = JsonPath.StringAt("$.detail.object.version-id"),
                 ["size"] = JsonPath.NumberAt("$.detail.object.size"),
+                // The ledger's claim records the execution, so a retry of this step finds its own claim.
+                ["executionId"] = JsonPath.StringAt("$$.Execution.Id"),
             }),
             new Dictionary<string, object> { ["document"] = JsonPath.StringAt("$.Payload") },
             // No ResultPath: the result replaces the event, as with "$". The explicit "$" means the same to Step

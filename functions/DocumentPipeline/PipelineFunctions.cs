@@ -50,11 +50,17 @@ public sealed class PipelineFunctions(PipelineSettings settings, PipelineAwsClie
         var request = Read(payload, PipelineJsonContext.Default.PreprocessRequest);
         var document = DocumentReference.Create(request.Bucket, request.Key, request.VersionId);
         var ct = context.CancellationToken;
-
-        if (!await _ledger.TryClaimAsync(document, ct))
+        if (string.IsNullOrWhiteSpace(request.ExecutionId))
         {
-            context.Logger.LogInformation($"{document.LedgerKey} was claimed by an earlier delivery; not processing it again.");
-            return Write(Describe(document, DocumentDescriptor.Duplicate, reason: "An earlier delivery of this object version was already processed or is in progress."),
+            throw new InvalidPipelineInputException("The input has no executionId ($$.Execution.Id), which the ledger's claim records.");
+        }
+
+        var timeout = settings.ExecutionTimeout
+            ?? throw new InvalidOperationException("The environment variable EXECUTION_TIMEOUT_SECONDS is required by the preprocess handler, which claims documents.");
+        if (!await _ledger.TryClaimAsync(document, request.ExecutionId, timeout, ct))
+        {
+            context.Logger.LogInformation($"{document.LedgerKey} is held by another execution or already has a result; not processing it again.");
+            return Write(Describe(document, DocumentDescriptor.Duplicate, reason: "Another execution holds this object version, or it already has a result."),
                 PipelineJsonContext.Default.DocumentDescriptor);
         }
 

@@ -19,6 +19,12 @@ public sealed record PipelineSettings
     /// <summary>Objects up to this size are buffered in memory; larger ones go to a temporary file in /tmp.</summary>
     public long MemoryBufferBytes { get; init; } = 32 * 1024 * 1024;
 
+    /// <summary>
+    /// The state machine's execution timeout (EXECUTION_TIMEOUT_SECONDS): a claim older than this belongs to an execution
+    /// that Step Functions has stopped, so a new execution may take it over. Only Preprocess, which claims, needs it.
+    /// </summary>
+    public TimeSpan? ExecutionTimeout { get; init; }
+
     public static PipelineSettings FromEnvironment(Func<string, string?> read)
     {
         ArgumentNullException.ThrowIfNull(read);
@@ -42,8 +48,17 @@ public sealed record PipelineSettings
             throw new InvalidOperationException($"DOCUMENT_MEMORY_BUFFER_BYTES must be a positive whole number, not '{memoryText}'.");
         }
 
+        TimeSpan? executionTimeout = null;
+        if (Optional(read, "EXECUTION_TIMEOUT_SECONDS") is { } timeoutText)
+        {
+            executionTimeout = int.TryParse(timeoutText, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+                ? TimeSpan.FromSeconds(seconds)
+                : throw new InvalidOperationException($"EXECUTION_TIMEOUT_SECONDS must be a positive whole number of seconds, not '{timeoutText}'.");
+        }
+
         return new PipelineSettings
         {
+            ExecutionTimeout = executionTimeout,
             Region = Required(read, "AWS_REGION"),
             OutputBucket = Required(read, "OUTPUT_BUCKET"),
             TableName = Required(read, "TABLE_NAME"),

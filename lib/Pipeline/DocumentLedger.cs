@@ -25,10 +25,25 @@ public sealed class DocumentLedger(IAmazonDynamoDB dynamoDb, string tableName, T
 
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
-    /// <summary>Claims the document for processing; false when an earlier delivery already did.</summary>
-    public async Task<bool> TryClaimAsync(DocumentReference document, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims the document for the execution <paramref name="executionId"/>; false when another execution holds it or it
+    /// has a result. The claim is re-entrant and recoverable, and every change is one conditional write, so two executions
+    /// never both process one version:
+    /// <list type="bullet">
+    /// <item>the same execution may take its own claim again (a Lambda retry after a lost response, which Step Functions
+    /// makes for <c>Lambda.ServiceException</c> and the like);</item>
+    /// <item>a new execution may take a FAILED document (a replay), or one still PROCESSING whose claim has expired: the
+    /// claim expires when its execution must have ended, <paramref name="executionTimeout"/> (the state machine's
+    /// <c>TimeoutSeconds</c>) after the claim, since Step Functions stops an execution at that limit.</item>
+    /// </list>
+    /// A COMPLETED or REJECTED document is never claimed again.
+    /// </summary>
+    public async Task<bool> TryClaimAsync(DocumentReference document, string executionId, TimeSpan executionTimeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
+        ArgumentException.ThrowIfNullOrWhiteSpace(executionId);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(executionTimeout, TimeSpan.Zero);
+        var now = _time.GetUtcNow();
         try
         {
             await dynamoDb.PutItemAsync(new PutItemRequest
@@ -41,9 +56,20 @@ public sealed class DocumentLedger(IAmazonDynamoDB dynamoDb, string tableName, T
                     ["bucket"] = new() { S = document.Bucket },
                     ["objectKey"] = new() { S = document.Key },
                     ["versionId"] = new() { S = document.Version },
+                    ["executionId"] = new() { S = executionId },
                     ["claimedAt"] = new() { S = Now() },
+                    ["claimExpiresAt"] = Number(now.Add(executionTimeout).ToUnixTimeSeconds()),
                 },
-                ConditionExpression = "attribute_not_exists(pk)",
+                ConditionExpression = "attribute_not_exists(pk) OR #status = :failed "
+                    + "OR (#status = :processing AND (executionId = :execution OR claimExpiresAt < :now))",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "status" },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                {
+                    [":execution"] = new() { S = executionId },
+                    [":failed"] = new() { S = Failed },
+                    [":processing"] = new() { S = Processing },
+                    [":now"] = Number(now.ToUnixTimeSeconds()),
+                },
             }, cancellationToken).ConfigureAwait(false);
             return true;
         }

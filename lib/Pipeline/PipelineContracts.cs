@@ -4,8 +4,11 @@ using ReferenceArchitectures.Documents;
 
 namespace ReferenceArchitectures.Pipeline;
 
-/// <summary>The Preprocess step's input, picked from the S3 "Object Created" event by the state machine.</summary>
-public sealed record PreprocessRequest(string? Bucket, string? Key, string? VersionId, long? Size);
+/// <summary>
+/// The Preprocess step's input, picked from the S3 "Object Created" event by the state machine, with the id of the
+/// execution (<c>$$.Execution.Id</c>) that the ledger's claim records.
+/// </summary>
+public sealed record PreprocessRequest(string? Bucket, string? Key, string? VersionId, long? Size, string? ExecutionId = null);
 
 /// <summary>What the document is and which way it goes; the state machine keeps it at <c>$.document</c>.</summary>
 /// <param name="Status"><c>accepted</c>, <c>rejected</c> (with <see cref="Reason"/>) or <c>duplicate</c> (an earlier delivery claimed it).</param>

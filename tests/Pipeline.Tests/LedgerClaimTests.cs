@@ -1,0 +1,89 @@
+using ReferenceArchitectures.Testing.LocalAws;
+
+namespace ReferenceArchitectures.Pipeline.Tests;
+
+/// <summary>
+/// The ledger's claim against the local DynamoDB's condition expressions: re-entrant for the execution that made it (a
+/// Step Functions retry after a lost Lambda response must not turn into "duplicate" and strand the document), open to a
+/// replay once the document FAILED or its claim outlived any execution, and closed to every other execution.
+/// </summary>
+public sealed class LedgerClaimTests : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan ExecutionTimeout = TimeSpan.FromHours(2);
+    private readonly MovableClock _clock = new();
+    private readonly DocumentReference _document = DocumentReference.Create("in", "a.pdf", "v1");
+    private LocalAwsServer? _aws;
+    private Amazon.DynamoDBv2.AmazonDynamoDBClient? _dynamo;
+    private DocumentLedger? _ledger;
+
+    public async Task InitializeAsync()
+    {
+        _aws = await LocalAwsServer.StartAsync();
+        _aws.DynamoDb.CreateTable("ledger", "pk");
+        _dynamo = LocalAwsClients.DynamoDb(_aws);
+        _ledger = new DocumentLedger(_dynamo, "ledger", _clock);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_aws is not null)
+        {
+            await _aws.DisposeAsync();
+        }
+    }
+
+    public void Dispose() => _dynamo?.Dispose();
+
+    private Task<bool> Claim(string execution) => _ledger!.TryClaimAsync(_document, execution, ExecutionTimeout, CancellationToken.None);
+
+    [Fact]
+    public async Task The_execution_that_claimed_may_claim_again_and_no_other_may()
+    {
+        Assert.True(await Claim("exec-1"));
+        Assert.True(await Claim("exec-1"));
+        Assert.False(await Claim("exec-2"));
+        Assert.Equal(DocumentLedger.Processing, (await _ledger!.GetAsync(_document, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task A_failed_document_may_be_claimed_by_a_new_execution()
+    {
+        Assert.True(await Claim("exec-1"));
+        await _ledger!.RecordFailureAsync(_document, "States.Timeout", "cause", CancellationToken.None);
+
+        Assert.True(await Claim("exec-2"));
+        Assert.False(await Claim("exec-3"));
+    }
+
+    [Fact]
+    public async Task A_claim_older_than_the_execution_timeout_may_be_taken_over()
+    {
+        Assert.True(await Claim("exec-1"));
+        _clock.Advance(ExecutionTimeout - TimeSpan.FromMinutes(1));
+        Assert.False(await Claim("exec-2"));
+
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.True(await Claim("exec-2"));
+        Assert.False(await Claim("exec-1"));
+    }
+
+    [Fact]
+    public async Task A_completed_document_is_never_claimed_again_not_even_by_its_own_execution()
+    {
+        Assert.True(await Claim("exec-1"));
+        await _ledger!.RejectAsync(_document, "not a document", CancellationToken.None);
+        _clock.Advance(ExecutionTimeout * 2);
+
+        Assert.False(await Claim("exec-1"));
+        Assert.False(await Claim("exec-2"));
+    }
+
+    private sealed class MovableClock : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 12, 2, 8, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+}
