@@ -15,27 +15,16 @@ public sealed record BedrockModel
     private const string InferenceProfileResource = "inference-profile/";
 
     /// <summary>
-    /// Destination Regions of the system-defined cross-Region inference profiles, by id prefix.
-    /// Source: "Supported Regions and models for inference profiles",
-    /// https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html
-    /// (the Amazon Nova and Anthropic Claude rows). A profile for another model may route to fewer
-    /// Regions; override with the stack props' <c>InferenceProfileRegions</c> when it differs.
+    /// The geography prefixes of the system-defined cross-Region inference profiles
+    /// (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html). Their destination Regions
+    /// are not listed here: AWS adds Regions to a profile over time (APAC routes to up to 13 for some models), and a role
+    /// that names fewer is refused at random, whenever Bedrock routes to one it lacks. So the role may invoke the one
+    /// foundation model in any Region (<c>arn:aws:bedrock:*::foundation-model/id</c>, the form AWS's
+    /// "Prerequisites for inference profiles" page uses; <c>*</c> also matches the Region-less ARN of global profiles),
+    /// unless the stack props' <c>InferenceProfileRegions</c> pins a list.
     /// </summary>
-    public static IReadOnlyDictionary<string, IReadOnlyList<string>> DefaultInferenceProfileRegions { get; } =
-        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
-        {
-            ["us"] = ["us-east-1", "us-east-2", "us-west-2"],
-            ["us-gov"] = ["us-gov-east-1", "us-gov-west-1"],
-            ["eu"] = ["eu-central-1", "eu-north-1", "eu-west-1", "eu-west-3"],
-            ["apac"] = ["ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2"],
-            ["jp"] = ["ap-northeast-1", "ap-northeast-3"],
-            ["au"] = ["ap-southeast-2", "ap-southeast-4"],
-            // Global profiles route to any commercial Region. AWS documents the Region-less
-            // foundation-model ARN (arn:aws:bedrock:::foundation-model/<id>) as the resource that
-            // allows that, so no Region list is needed:
-            // https://docs.aws.amazon.com/bedrock/latest/userguide/global-cross-region-inference.html
-            ["global"] = [],
-        };
+    public static IReadOnlySet<string> InferenceProfilePrefixes { get; } =
+        new HashSet<string>(["us", "us-gov", "eu", "apac", "jp", "au", "global"], StringComparer.Ordinal);
 
     private BedrockModel(string modelId, string foundationModelId, string? inferenceProfileId, string? explicitArn, string? inferenceProfilePrefix, IReadOnlyList<string> destinationRegions)
     {
@@ -64,7 +53,7 @@ public sealed record BedrockModel
     /// <summary>The geography prefix of an inference profile (<c>us</c>, <c>eu</c>, <c>global</c>, ...).</summary>
     public string? InferenceProfilePrefix { get; }
 
-    /// <summary>Regions an inference profile may route to; empty for a foundation model.</summary>
+    /// <summary>Regions the role may invoke the model in through the profile, when pinned; empty means any Region.</summary>
     public IReadOnlyList<string> DestinationRegions { get; }
 
     /// <summary>
@@ -94,7 +83,7 @@ public sealed record BedrockModel
 
         var firstDot = id.IndexOf('.', StringComparison.Ordinal);
         var prefix = firstDot > 0 ? id[..firstDot] : string.Empty;
-        if (!DefaultInferenceProfileRegions.TryGetValue(prefix, out var documentedRegions) && !IsProfileIdWithOverride(prefix, explicitArn, inferenceProfileRegions))
+        if (!InferenceProfilePrefixes.Contains(prefix) && !IsProfileIdWithOverride(prefix, explicitArn, inferenceProfileRegions))
         {
             if (explicitArn is not null)
             {
@@ -105,12 +94,7 @@ public sealed record BedrockModel
             return new BedrockModel(modelId, id, null, null, null, []);
         }
 
-        var regions = inferenceProfileRegions is { Count: > 0 } ? inferenceProfileRegions : documentedRegions ?? [];
-        if (regions.Count == 0 && prefix != "global")
-        {
-            throw new ArgumentException($"{setting} '{modelId}' is an inference profile whose destination Regions are not known; set InferenceProfileRegions.");
-        }
-
+        var regions = inferenceProfileRegions is { Count: > 0 } ? inferenceProfileRegions : [];
         return new BedrockModel(modelId, id[(firstDot + 1)..], id, explicitArn, prefix, regions);
     }
 
@@ -127,13 +111,19 @@ public sealed record BedrockModel
         {
             ExplicitArn ?? $"arn:{stack.Partition}:bedrock:{stack.Region}:{stack.Account}:{InferenceProfileResource}{InferenceProfileId}",
         };
-        if (InferenceProfilePrefix == "global")
+        if (DestinationRegions.Count == 0)
         {
-            arns.Add(FoundationModelArn(stack.Partition, string.Empty));
-            arns.Add(FoundationModelArn(stack.Partition, stack.Region));
+            arns.Add(FoundationModelArn(stack.Partition, "*"));
         }
+        else
+        {
+            if (InferenceProfilePrefix == "global")
+            {
+                arns.Add(FoundationModelArn(stack.Partition, string.Empty));
+            }
 
-        arns.AddRange(DestinationRegions.Select(region => FoundationModelArn(stack.Partition, region)));
+            arns.AddRange(DestinationRegions.Select(region => FoundationModelArn(stack.Partition, region)));
+        }
         return arns.Distinct(StringComparer.Ordinal).ToList();
     }
 

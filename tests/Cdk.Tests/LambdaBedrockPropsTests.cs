@@ -10,7 +10,7 @@ public sealed class LambdaBedrockPropsTests
     private const string Partition = "${AWS::Partition}";
 
     [Fact]
-    public void Inference_profile_grants_the_profile_and_the_model_in_each_destination_region()
+    public void Inference_profile_grants_the_profile_and_the_model_in_any_region()
     {
         var template = Synthesize(new LambdaBedrockStackProps { ModelId = "us.amazon.nova-lite-v1:0" });
 
@@ -20,11 +20,32 @@ public sealed class LambdaBedrockPropsTests
             new[]
             {
                 $"arn:{Partition}:bedrock:${{AWS::Region}}:${{AWS::AccountId}}:inference-profile/us.amazon.nova-lite-v1:0",
-                $"arn:{Partition}:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0",
-                $"arn:{Partition}:bedrock:us-east-2::foundation-model/amazon.nova-lite-v1:0",
-                $"arn:{Partition}:bedrock:us-west-2::foundation-model/amazon.nova-lite-v1:0",
+                $"arn:{Partition}:bedrock:*::foundation-model/amazon.nova-lite-v1:0",
             }.Order(),
             resources.Order());
+    }
+
+    [Theory]
+    [InlineData("apac.amazon.nova-lite-v1:0", "ap-southeast-7")]
+    [InlineData("apac.amazon.nova-lite-v1:0", "ap-south-2")]
+    [InlineData("eu.amazon.nova-lite-v1:0", "eu-south-2")]
+    [InlineData("global.amazon.nova-lite-v1:0", "")]
+    public void The_role_may_invoke_the_model_wherever_the_profile_routes(string profile, string destination)
+    {
+        // Evaluated with IAM's rules: Bedrock checks the caller's role against the foundation model in the Region it
+        // routes to (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html); a Region the
+        // policy lacks is AccessDenied whenever Bedrock picks it. These Regions were missing from the former hand-made lists.
+        var json = CdkTestApp.SynthesizeLambdaBedrock(new LambdaBedrockStackProps { ModelId = profile }).Json;
+        var values = new Iam.TemplateValues(System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject(), Iam.DeployTarget.Default);
+        var policies = values.OfType("AWS::IAM::Policy").Select(p => values.Resolve(values.Properties(p)["PolicyDocument"])!).ToList();
+        var role = "arn:aws:iam::123456789012:role/function";
+        var foundationModel = $"arn:aws:bedrock:{destination}::foundation-model/amazon.nova-lite-v1:0";
+
+        var verdict = Iam.PolicyEvaluator.Evaluate(
+            new Iam.AccessRequest(Iam.RequestPrincipal.ForRole(role), "bedrock:InvokeModel", foundationModel, new Dictionary<string, string[]>()),
+            policies, []);
+
+        Assert.Equal(Iam.Verdict.Allowed, verdict);
     }
 
     [Fact]
