@@ -9,8 +9,10 @@ namespace ReferenceArchitectures.ModelServer.Tests;
 
 /// <summary>
 /// Execution-provider selection with the build the tests run (the CPU build of ONNX Runtime). The CUDA build's own
-/// behaviour on a machine without a usable GPU is checked by <see cref="CudaBuildTests"/>.
+/// behaviour on a machine without a usable GPU is checked by <see cref="CudaBuildTests"/>. Slow: each test starts a
+/// server that loads the model.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class ExecutionProviderTests
 {
     [Fact]

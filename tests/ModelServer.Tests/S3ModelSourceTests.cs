@@ -71,6 +71,9 @@ public sealed class ModelBucketFixture : IAsyncLifetime
 }
 
 /// <summary>The S3 model source: downloaded once at start, verified, and a missing or damaged model stops the server.</summary>
+/// <remarks>Slow: each test starts a server that loads the model (about 11 CPU-seconds for the class on the 2-core build
+/// machine); a project made from a template runs these in its full suite, not in its fast lane.</remarks>
+[Trait("Category", "Slow")]
 public sealed class S3ModelSourceTests(ModelBucketFixture bucket) : IClassFixture<ModelBucketFixture>
 {
     private static async Task<float[]> EmbedAsync(RunningServer server, string text)

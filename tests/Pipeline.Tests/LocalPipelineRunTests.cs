@@ -8,8 +8,10 @@ namespace ReferenceArchitectures.Pipeline.Tests;
 
 /// <summary>
 /// The synthesized state machine run in aws-local-stepfunctions, its Task states bound to C# stand-ins over local
-/// S3, DynamoDB and SQS: every route, and what retries, catches and timeouts do with injected faults.
+/// S3, DynamoDB and SQS: every route, and what retries, catches and timeouts do with injected faults. Slow: each run
+/// starts aws-local-stepfunctions in Node.js (about 33 CPU-seconds for the class on the 2-core build machine).
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class LocalPipelineRunTests : IAsyncLifetime, IDisposable
 {
     private static readonly long LightMaxBytes = new HybridPipelineStackProps().LightMaxBytes;
