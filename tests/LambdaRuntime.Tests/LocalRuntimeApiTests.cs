@@ -147,6 +147,49 @@ public sealed class LocalRuntimeApiTests : IAsyncLifetime, IDisposable
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _api.InvokeAsync(Utf8("{}"), TimeSpan.Zero));
     }
 
+    [Theory]
+    [InlineData(4096, false)]
+    [InlineData(4097, true)]
+    public async Task Streamed_trailers_over_4_KB_truncate_the_response_and_lose_the_error(int trailerBytes, bool truncated)
+    {
+        // The Runtime API is Go: net/http reads a trailer only if its closing CRLF CRLF lies within the connection's
+        // 4096-byte bufio buffer, else "http: suspiciously long trailer after chunked body"
+        // (golang/go src/net/http/transfer.go, body.readTrailer); the copy then fails as Runtime.TruncatedResponse and
+        // the caller gets 400 TruncatedHTTPRequest (aws-lambda-runtime-interface-emulator, internal/lambda/core/directinvoke).
+        var invocation = _api.InvokeAsync(Utf8("{}"));
+        var requestId = await NextRequestIdAsync();
+        const string typeLine = "Lambda-Runtime-Function-Error-Type: Function.Failed\r\n";
+        const string bodyName = "Lambda-Runtime-Function-Error-Body: ";
+        var padding = trailerBytes - typeLine.Length - bodyName.Length - "\r\n\r\n".Length;
+        var trailers = typeLine + bodyName + new string('A', padding) + "\r\n\r\n";
+        Assert.Equal(trailerBytes, trailers.Length);
+
+        var status = await SendStreamedAsync(requestId, "7\r\npartial\r\n0\r\n" + trailers);
+
+        var result = await invocation.WaitAsync(SafetyNet);
+        Assert.True(result.IsError);
+        Assert.Equal(truncated ? 400 : 202, status);
+        Assert.Equal(truncated ? "Runtime.TruncatedResponse" : "Function.Failed", result.ErrorType);
+        Assert.Equal(!truncated, result.Trailers.ContainsKey("Lambda-Runtime-Function-Error-Body"));
+    }
+
+    /// <summary>HttpClient cannot send request trailers, so the streamed response goes over a raw socket.</summary>
+    private async Task<int> SendStreamedAsync(string requestId, string chunkedBody)
+    {
+        var host = _api.Address.Split(':');
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(host[0], int.Parse(host[1], CultureInfo.InvariantCulture));
+        await using var stream = tcp.GetStream();
+        var request =
+            $"POST /2018-06-01/runtime/invocation/{requestId}/response HTTP/1.1\r\nHost: {_api.Address}\r\n" +
+            "Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n" +
+            "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\nConnection: close\r\n\r\n" + chunkedBody;
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+        using var reader = new StreamReader(stream);
+        var statusLine = await reader.ReadLineAsync().WaitAsync(SafetyNet);
+        return int.Parse(statusLine!.Split(' ')[1], CultureInfo.InvariantCulture);
+    }
+
     private async Task<string> NextRequestIdAsync()
     {
         using var next = await _http.GetAsync(new Uri("invocation/next", UriKind.Relative));

@@ -27,6 +27,16 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
     /// <summary>Synchronous invocations allow 6 MB responses (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).</summary>
     public const int BufferedResponseLimitBytes = 6 * 1024 * 1024;
 
+    /// <summary>
+    /// The Runtime API is written in Go, whose net/http reads a request's trailer section only when it ends within
+    /// the connection's 4096-byte read buffer, and fails the body with "http: suspiciously long trailer after chunked
+    /// body" otherwise (golang/go src/net/http/transfer.go, body.readTrailer). The emulator then reports the response
+    /// as Runtime.TruncatedResponse and answers 400 TruncatedHTTPRequest
+    /// (aws-lambda-runtime-interface-emulator, internal/lambda/core/directinvoke/directinvoke.go and
+    /// internal/lambda/rapi/handler/invocationresponse.go).
+    /// </summary>
+    public const int MaxTrailerBytes = 4096;
+
     private const string Prefix = "/2018-06-01/runtime";
     private const string ErrorTypeHeader = "Lambda-Runtime-Function-Error-Type";
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
@@ -267,6 +277,14 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
         }
 
         var trailers = ReadTrailers(context);
+        if (TrailerSectionBytes(trailers) > MaxTrailerBytes)
+        {
+            // Lambda's Go server fails the body read and the invocation as truncated; the function's own error is lost.
+            pending.Complete(Result(context, pending, isError: true, "Runtime.TruncatedResponse", body.ToArray(), streamed: true) with { Chunks = chunks });
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, "TruncatedHTTPRequest", "HTTP request detected as truncated").ConfigureAwait(false);
+            return;
+        }
+
         trailers.TryGetValue(ErrorTypeHeader, out var errorType);
         pending.Complete(Result(context, pending, isError: errorType is not null, errorType, body.ToArray(), streamed: true) with
         {
@@ -275,6 +293,10 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
         });
         await WriteAcceptedAsync(context).ConfigureAwait(false);
     }
+
+    /// <summary>The trailer section as it travelled: "name: value" CRLF per field, then the closing CRLF.</summary>
+    private static int TrailerSectionBytes(Dictionary<string, string> trailers) =>
+        trailers.Count == 0 ? 0 : trailers.Sum(t => t.Key.Length + 2 + t.Value.Length + 2) + 2;
 
     private static Dictionary<string, string> ReadTrailers(HttpContext context)
     {
