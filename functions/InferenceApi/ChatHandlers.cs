@@ -10,7 +10,7 @@ namespace ReferenceArchitectures.Functions.InferenceApi;
 /// document; <c>converse-stream</c> answers the Function URL with server-sent events, one per text delta.
 /// Both depend only on <see cref="IChatClient"/>.
 /// </summary>
-public sealed class ChatHandlers(IChatClient chat, ChatSettings settings)
+public sealed class ChatHandlers(IChatClient chat, ChatSettings settings, StreamFailureMetric streamFailures)
 {
     public const string ConverseHandler = "converse";
     public const string ConverseStreamHandler = "converse-stream";
@@ -115,6 +115,7 @@ public sealed class ChatHandlers(IChatClient chat, ChatSettings settings)
             {
                 // Headers are gone: the status cannot change any more, so the fault travels as the stream's last event.
                 var fault = Describe(ex, context);
+                streamFailures.Record(context.AwsRequestId, fault.Status);
                 await WriteEventAsync(response, "error",
                     JsonSerializer.Serialize(fault.ToProblem(context.AwsRequestId), FunctionJsonContext.Default.ProblemDocument),
                     CancellationToken.None);
