@@ -154,17 +154,40 @@ public sealed class LambdaBedrockStackTests(SynthesizedAppFixture app)
         var alarms = template.OfType("AWS::CloudWatch::Alarm").Values.Select(alarm => alarm["Properties"]!).ToList();
 
         Assert.All(alarms, alarm => Assert.Equal(topicId, (string?)alarm["AlarmActions"]![0]!["Ref"]));
-        foreach (var handler in new[] { "converse", "converse-stream" })
+        foreach (var (handler, expected) in new[] { ("converse", new[] { "Duration", "Errors", "Throttles" }), ("converse-stream", ["Duration", "Errors", "StreamFailures", "Throttles"]) })
         {
             var functionId = template.FunctionWithHandler(handler);
             var metrics = alarms
                 .Where(alarm => alarm["Dimensions"]?.AsArray().Any(d => (string?)d!["Value"]!["Ref"] == functionId) == true)
                 .Select(alarm => (string)alarm["MetricName"]!)
                 .Order();
-            Assert.Equal(["Duration", "Errors", "Throttles"], metrics);
+            Assert.Equal(expected, metrics);
         }
 
         Assert.Contains(alarms, alarm => (string?)alarm["MetricName"] == "5xx" && (string?)alarm["Namespace"] == "AWS/ApiGateway");
+    }
+
+    [Fact]
+    public void A_stream_that_fails_after_its_first_token_raises_an_alarm_on_the_topic()
+    {
+        // Lambda counts such an invocation as a success (it ends with an SSE error event), so Errors never sees it; the
+        // function writes an Embedded Metric Format line instead (functions/InferenceApi/StreamFailureMetric.cs), whose
+        // namespace, metric name and FunctionName dimension this alarm must match exactly.
+        var topicId = Assert.Single(template.OfType("AWS::SNS::Topic")).Key;
+        var functionId = template.FunctionWithHandler("converse-stream");
+
+        var alarm = Assert.Single(template.OfType("AWS::CloudWatch::Alarm").Values.Select(a => a["Properties"]!),
+            a => (string?)a["MetricName"] == "StreamFailures");
+
+        Assert.Equal("ReferenceArchitectures/LambdaBedrock", (string?)alarm["Namespace"]);
+        var dimension = Assert.Single(alarm["Dimensions"]!.AsArray())!;
+        Assert.Equal("FunctionName", (string?)dimension["Name"]);
+        Assert.Equal(functionId, (string?)dimension["Value"]!["Ref"]);
+        Assert.Equal("Sum", (string?)alarm["Statistic"]);
+        Assert.Equal(1, (double)alarm["Threshold"]!);
+        Assert.Equal("GreaterThanOrEqualToThreshold", (string?)alarm["ComparisonOperator"]);
+        Assert.Equal("notBreaching", (string?)alarm["TreatMissingData"]);
+        Assert.Equal(topicId, (string?)alarm["AlarmActions"]![0]!["Ref"]);
     }
 
     [Fact]
