@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using ReferenceArchitectures.Bedrock;
 using ReferenceArchitectures.LambdaRuntime;
 
 namespace ReferenceArchitectures.Functions.InferenceApi;
@@ -25,6 +26,7 @@ public sealed class ChatHandlers(IChatClient chat, ChatSettings settings, Stream
         {
             var call = ChatRequestParser.Parse(ReadEvent(payload), settings.MaxPromptCharacters);
             var response = await chat.GetResponseAsync(call.Messages, call.Options, context.CancellationToken);
+            BedrockFaultMapping.ThrowIfUnreadable(response.FinishReason);
             var reply = new ChatReply
             {
                 Message = new ChatReplyMessage("assistant", response.Text),
@@ -110,6 +112,8 @@ public sealed class ChatHandlers(IChatClient chat, ChatSettings settings, Stream
                     usage = update.Contents.OfType<UsageContent>().Select(u => ToUsage(u.Details)).LastOrDefault() ?? usage;
                     more = await updates.MoveNextAsync();
                 }
+
+                BedrockFaultMapping.ThrowIfUnreadable(finishReason is null ? null : new ChatFinishReason(finishReason));
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -185,5 +189,9 @@ public sealed class ChatHandlers(IChatClient chat, ChatSettings settings, Stream
         await response.WriteAsync(Encoding.UTF8.GetBytes($"event: {name}\ndata: {json}\n\n"), ct);
 
     private static TokenUsage? ToUsage(UsageDetails? usage) =>
-        usage is null ? null : new TokenUsage(usage.InputTokenCount, usage.OutputTokenCount, usage.TotalTokenCount);
+        usage is null ? null : new TokenUsage(usage.InputTokenCount, usage.OutputTokenCount, usage.TotalTokenCount)
+        {
+            CacheReadInputTokens = usage.CachedInputTokenCount,
+            CacheWriteInputTokens = usage.AdditionalCounts?.TryGetValue(BedrockChatClient.CacheWriteInputTokensCount, out var written) == true ? written : null,
+        };
 }

@@ -8,6 +8,18 @@ namespace ReferenceArchitectures.Bedrock;
 // The IChatClient face: maps Microsoft.Extensions.AI's chat model onto Converse and back.
 public sealed partial class BedrockChatClient
 {
+    /// <summary>The model produced output Bedrock could not parse (stopReason <c>malformed_model_output</c>).</summary>
+    public static ChatFinishReason MalformedModelOutput { get; } = new(StopReasons.MalformedModelOutput);
+
+    /// <summary>The model asked for a tool with input Bedrock could not parse (stopReason <c>malformed_tool_use</c>).</summary>
+    public static ChatFinishReason MalformedToolUse { get; } = new(StopReasons.MalformedToolUse);
+
+    /// <summary>
+    /// The key in <see cref="UsageDetails.AdditionalCounts"/> for tokens written to the prompt cache; tokens read from
+    /// it are <see cref="UsageDetails.CachedInputTokenCount"/>.
+    /// </summary>
+    public const string CacheWriteInputTokensCount = "CacheWriteInputTokens";
+
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var request = ChatMapping.ToConverseRequest(messages, options);
@@ -303,7 +315,10 @@ internal static class ChatMapping
         stopReason switch
         {
             StopReasons.EndTurn or StopReasons.StopSequence => ChatFinishReason.Stop,
-            StopReasons.MaxTokens => ChatFinishReason.Length,
+            // The conversation filled the model's context window: output was cut short, as with max_tokens.
+            StopReasons.MaxTokens or StopReasons.ModelContextWindowExceeded => ChatFinishReason.Length,
+            StopReasons.MalformedModelOutput => BedrockChatClient.MalformedModelOutput,
+            StopReasons.MalformedToolUse => BedrockChatClient.MalformedToolUse,
             StopReasons.ToolUse => ChatFinishReason.ToolCalls,
             StopReasons.GuardrailIntervened or StopReasons.ContentFiltered => ChatFinishReason.ContentFilter,
             _ => new ChatFinishReason(stopReason),
@@ -314,6 +329,10 @@ internal static class ChatMapping
         InputTokenCount = usage.InputTokens,
         OutputTokenCount = usage.OutputTokens,
         TotalTokenCount = usage.TotalTokens,
+        CachedInputTokenCount = usage.CacheReadInputTokens,
+        AdditionalCounts = usage.CacheWriteInputTokens is { } written
+            ? new AdditionalPropertiesDictionary<long> { [BedrockChatClient.CacheWriteInputTokensCount] = written }
+            : null,
     };
 
     public static JsonElement ParseToolInput(string json)

@@ -45,6 +45,32 @@ public sealed class ChatClientTests : LocalBedrockHarness
         Assert.NotNull(response.ResponseId);
     }
 
+    [Fact]
+    public async Task Prompt_cache_reads_and_writes_are_reported()
+    {
+        // TokenUsage.cacheReadInputTokens and cacheWriteInputTokens (Bedrock API reference, TokenUsage).
+        Server.Enqueue(Behaviour.CachedText("cached answer", cacheReadInputTokens: 1200, cacheWriteInputTokens: 300));
+        using var client = CreateClient();
+
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]);
+
+        Assert.Equal(1200, response.Usage?.CachedInputTokenCount);
+        Assert.Equal(300, response.Usage?.AdditionalCounts?[BedrockChatClient.CacheWriteInputTokensCount]);
+    }
+
+    [Fact]
+    public async Task Malformed_stop_reasons_are_named_finish_reasons()
+    {
+        Assert.Equal("malformed_model_output", BedrockChatClient.MalformedModelOutput.Value);
+        Assert.Equal("malformed_tool_use", BedrockChatClient.MalformedToolUse.Value);
+        Server.Enqueue(Behaviour.Text("{broken", "malformed_tool_use"));
+        using var client = CreateClient();
+
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]);
+
+        Assert.Equal(BedrockChatClient.MalformedToolUse, response.FinishReason);
+    }
+
     [Theory]
     [InlineData("end_turn", "stop")]
     [InlineData("stop_sequence", "stop")]
@@ -52,6 +78,10 @@ public sealed class ChatClientTests : LocalBedrockHarness
     [InlineData("tool_use", "tool_calls")]
     [InlineData("guardrail_intervened", "content_filter")]
     [InlineData("content_filtered", "content_filter")]
+    // The newer values of stopReason (Bedrock API reference, MessageStopEvent / Converse: StopReason).
+    [InlineData("model_context_window_exceeded", "length")]
+    [InlineData("malformed_model_output", "malformed_model_output")]
+    [InlineData("malformed_tool_use", "malformed_tool_use")]
     public async Task Stop_reasons_map_to_finish_reasons(string stopReason, string finishReason)
     {
         Server.Enqueue(Behaviour.Text("ok", stopReason));

@@ -80,6 +80,19 @@ public sealed class StreamEndpointTests(FunctionFixture function)
         Assert.Equal("InferenceApi", line.GetProperty("FunctionName").GetString());
     }
 
+    [Fact]
+    public async Task A_stream_whose_output_Bedrock_could_not_read_ends_with_an_error_event_not_done()
+    {
+        function.Bedrock.Enqueue(Behaviour.Text("{broken tool input", "malformed_tool_use"));
+
+        var answer = await function.StreamAsync(HttpEventBuilder.Chat("hello"));
+
+        var (name, data) = answer.Events()[^1];
+        Assert.Equal("error", name);
+        Assert.Equal(502, data.GetProperty("status").GetInt32());
+        Assert.Contains("malformed_tool_use", data.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     private async Task<System.Text.Json.JsonElement> EmfLineAsync(string requestId)
     {
         // The process writes its log line just before the stream ends; give stdout a moment to be read.
