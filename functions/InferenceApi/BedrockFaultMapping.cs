@@ -78,7 +78,7 @@ public static class BedrockFaultMapping
                     + "this model in the Bedrock console (Model access) for this account and region, and check that the "
                     + "function's role may invoke it."),
             "ValidationException" =>
-                new HttpFault(400, "Bad Request", $"Bedrock rejected the request: {bedrock.Message}"),
+                new HttpFault(400, "Bad Request", $"Bedrock rejected the request: {bedrock.ServiceMessage ?? "it gave no reason."}"),
             "ModelNotReadyException" or "ServiceUnavailableException" =>
                 new HttpFault(503, "Service Unavailable",
                     $"The model is not available right now ({bedrock.ErrorCode}). Retry later.", ThrottledRetryAfterSeconds),

@@ -228,12 +228,13 @@ public sealed partial class BedrockChatClient : IChatClient
                 return (DecodeEvent(frame), null);
             case "exception":
                 var code = ErrorCodes.Normalise(frame.Header(":exception-type") ?? "UnknownException");
-                var text = ErrorBodyOf(frame.Message.Payload)?.Message ?? code;
-                return (null, new BedrockException($"Bedrock stream exception {code}: {text}", code, null, attempt));
+                var message = ErrorBodyOf(frame.Message.Payload)?.Message;
+                return (null, new BedrockException($"Bedrock stream exception {code}: {message ?? code}", code, null, attempt) { ServiceMessage = message });
             default:
                 // Generic event-stream errors carry their code and text in headers rather than in the payload.
                 var errorCode = ErrorCodes.Normalise(frame.Header(":error-code") ?? "UnknownError");
-                return (null, new BedrockException($"Bedrock stream error {errorCode}: {frame.Header(":error-message")}", errorCode, null, attempt));
+                var errorMessage = frame.Header(":error-message");
+                return (null, new BedrockException($"Bedrock stream error {errorCode}: {errorMessage}", errorCode, null, attempt) { ServiceMessage = errorMessage });
         }
     }
 
@@ -303,7 +304,7 @@ public sealed partial class BedrockChatClient : IChatClient
             : error?.Code;
         var code = string.IsNullOrWhiteSpace(named) ? ErrorCodes.FromStatus(status) : ErrorCodes.Normalise(named);
         var text = error?.Message ?? response.ReasonPhrase ?? code;
-        return new BedrockException($"Bedrock returned {(int)status} {code}: {text}", code, status, attempt);
+        return new BedrockException($"Bedrock returned {(int)status} {code}: {text}", code, status, attempt) { ServiceMessage = error?.Message };
     }
 
     private static ErrorBody? ErrorBodyOf(byte[]? body)

@@ -90,6 +90,7 @@ public sealed class RetryTests : LocalBedrockHarness
         var error = await Assert.ThrowsAsync<BedrockException>(() => client.ConverseAsync(UserSays("hi")));
 
         Assert.Equal(expected, error.ErrorCode);
+        Assert.Equal("told in the body", error.ServiceMessage);
     }
 
     [Fact]
