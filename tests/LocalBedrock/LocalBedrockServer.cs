@@ -181,6 +181,12 @@ public sealed class LocalBedrockServer : IAsyncDisposable
             return;
         }
 
+        if (ConverseValidation.FirstViolation(json) is { } violation)
+        {
+            await WriteErrorAsync(context, HttpStatusCode.BadRequest, "ValidationException", violation).ConfigureAwait(false);
+            return;
+        }
+
         var behaviour = _queue.TryDequeue(out var queued) ? queued : DefaultBehaviour;
         await BehaveAsync(context, recorded, behaviour, stream: operation == "converse-stream").ConfigureAwait(false);
     }
