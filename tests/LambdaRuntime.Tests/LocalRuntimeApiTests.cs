@@ -84,20 +84,29 @@ public sealed class LocalRuntimeApiTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
-    [Fact]
-    public async Task Error_report_completes_the_invocation_with_its_error_type()
+    [Theory]
+    // Lambda keeps an error type only if it matches (Runtime|Function)\.[A-Z][a-zA-Z]+ (Go's regexp.MatchString, so
+    // anywhere in the value); otherwise Function.* becomes Function.Unknown and anything else Runtime.Unknown
+    // (aws-lambda-runtime-interface-emulator, internal/lambda/fatalerror/fatalerror.go, GetValidRuntimeOrFunctionErrorType).
+    [InlineData("Boom", "Runtime.Unknown")]
+    [InlineData("InvalidOperationException", "Runtime.Unknown")]
+    [InlineData("Function.Oops", "Function.Oops")]
+    [InlineData("Function.oops", "Function.Unknown")]
+    [InlineData("Runtime.HandlerNotFound", "Runtime.HandlerNotFound")]
+    public async Task Error_report_completes_the_invocation_with_its_error_type_normalised_as_Lambda_does(string sent, string recorded)
     {
         var invocation = _api.InvokeAsync(Utf8("{}"));
         var requestId = await NextRequestIdAsync();
-        using var content = new StringContent("""{"errorMessage":"boom","errorType":"Boom","stackTrace":[]}""");
-        content.Headers.Add("Lambda-Runtime-Function-Error-Type", "Boom");
+        using var content = new StringContent($$"""{"errorMessage":"boom","errorType":"{{sent}}","stackTrace":[]}""");
+        content.Headers.Add("Lambda-Runtime-Function-Error-Type", sent);
 
         using var answer = await _http.PostAsync(new Uri($"invocation/{requestId}/error", UriKind.Relative), content);
 
         Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
         var result = await invocation.WaitAsync(SafetyNet);
         Assert.True(result.IsError);
-        Assert.Equal("Boom", result.ErrorType);
+        Assert.Equal(recorded, result.ErrorType);
+        Assert.Equal(sent, JsonDocument.Parse(result.Body).RootElement.GetProperty("errorType").GetString());
     }
 
     [Fact]
