@@ -157,8 +157,12 @@ public sealed class LambdaBedrockStack : Stack
             Throttle = new ThrottleSettings { RateLimit = props.ThrottlingRateLimit, BurstLimit = props.ThrottlingBurstLimit },
         });
 
+        // API Gateway delivers access logs as a vended log: outside /aws/vendedlogs/ each group is added to the account's
+        // CloudWatch Logs resource policy (5,120 characters at most), and deploys fail once busy accounts fill it. The
+        // stack name keeps the name unique per stack; the construct id (and so the logical id) stays as it was.
         var accessLogs = new LogGroup(this, "ChatApiAccessLogs", new LogGroupProps
         {
+            LogGroupName = $"/aws/vendedlogs/apigateway/{Aws.STACK_NAME}/chat-api-access",
             Retention = props.LogRetention,
             RemovalPolicy = props.LogRemovalPolicy,
         });

@@ -148,6 +148,25 @@ public sealed class LambdaBedrockStackTests(SynthesizedAppFixture app)
     }
 
     [Fact]
+    public void Access_log_group_is_named_under_aws_vendedlogs_and_per_stack()
+    {
+        // API Gateway delivers access logs as a vended log: for a group outside /aws/vendedlogs/ it adds the group to the
+        // account's CloudWatch Logs resource policy, which is capped at 5,120 characters, so in a busy account the deploy
+        // fails. Groups under /aws/vendedlogs/ are covered without growing it
+        // (https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html,
+        // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-resourcepolicy.html: PolicyDocument maximum 5120).
+        var stage = Assert.Single(template.OfType("AWS::ApiGatewayV2::Stage").Values)["Properties"]!;
+        var logGroupId = (string)stage["AccessLogSettings"]!["DestinationArn"]!["Fn::GetAtt"]![0]!;
+
+        var name = template.Resource(logGroupId)["Properties"]!["LogGroupName"]!["Fn::Join"]![1]!.AsArray();
+
+        Assert.Equal("ChatApiAccessLogs02A075F3", logGroupId);
+        Assert.StartsWith("/aws/vendedlogs/", (string)name[0]!, StringComparison.Ordinal);
+        // The stack's own name keeps two stacks (or two copies of the pattern) in one account and Region apart.
+        Assert.Contains(name, part => part is JsonObject reference && (string?)reference["Ref"] == "AWS::StackName");
+    }
+
+    [Fact]
     public void Every_function_has_error_throttle_and_duration_alarms_and_the_api_a_5xx_alarm_all_to_the_topic()
     {
         var topicId = Assert.Single(template.OfType("AWS::SNS::Topic")).Key;
