@@ -63,6 +63,7 @@ public sealed class LambdaBedrockStack : Stack
         AlarmTopic = alarms.Topic;
         AddFunctionAlarms(alarms, apiFunction, "InferenceApi", props.ApiTimeoutSeconds);
         AddFunctionAlarms(alarms, streamFunction, "InferenceStream", props.StreamTimeoutSeconds);
+        AddStreamFailureAlarm(alarms, streamFunction);
         alarms.AddAlarm("ChatApiServerErrors", HttpApi.MetricServerError(new MetricOptions { Period = Duration.Minutes(1), Statistic = Stats.SUM }),
             threshold: 1, evaluationPeriods: 1, "The chat API returned 5xx responses.");
 
@@ -156,8 +157,12 @@ public sealed class LambdaBedrockStack : Stack
             Throttle = new ThrottleSettings { RateLimit = props.ThrottlingRateLimit, BurstLimit = props.ThrottlingBurstLimit },
         });
 
+        // API Gateway delivers access logs as a vended log: outside /aws/vendedlogs/ each group is added to the account's
+        // CloudWatch Logs resource policy (5,120 characters at most), and deploys fail once busy accounts fill it. The
+        // stack name keeps the name unique per stack; the construct id (and so the logical id) stays as it was.
         var accessLogs = new LogGroup(this, "ChatApiAccessLogs", new LogGroupProps
         {
+            LogGroupName = $"/aws/vendedlogs/apigateway/{Aws.STACK_NAME}/chat-api-access",
             Retention = props.LogRetention,
             RemovalPolicy = props.LogRemovalPolicy,
         });
@@ -199,6 +204,29 @@ public sealed class LambdaBedrockStack : Stack
         alarms.AddAlarm(name + "DurationNearTimeout", function.MetricDuration(new MetricOptions { Period = Duration.Minutes(5), Statistic = Stats.P(99) }),
             threshold: timeoutSeconds * 1000 * 0.8, evaluationPeriods: 1, $"{name}'s p99 duration is above 80% of its {timeoutSeconds}-second timeout.");
     }
+
+    /// <summary>
+    /// A stream that fails after its first token ends with an SSE error event and counts as a success in Lambda's
+    /// Errors metric. The function counts it itself in an Embedded Metric Format log line
+    /// (functions/InferenceApi/StreamFailureMetric.cs: same namespace, metric and dimension). EMF is a log line that
+    /// CloudWatch Logs turns into a metric, so the role needs nothing beyond writing to its log group.
+    /// </summary>
+    private static void AddStreamFailureAlarm(EncryptedAlarmTopic alarms, Function function)
+    {
+        var failures = new Metric(new MetricProps
+        {
+            Namespace = StreamFailureNamespace,
+            MetricName = "StreamFailures",
+            DimensionsMap = new Dictionary<string, string> { ["FunctionName"] = function.FunctionName },
+            Period = Duration.Minutes(1),
+            Statistic = Stats.SUM,
+        });
+        alarms.AddAlarm("InferenceStreamFailures", failures, threshold: 1, evaluationPeriods: 1,
+            "InferenceStream ended streams with an error event after the first token (Lambda counts these as successes).");
+    }
+
+    /// <summary>The namespace of the function's Embedded Metric Format metrics.</summary>
+    public const string StreamFailureNamespace = "ReferenceArchitectures/LambdaBedrock";
 
     private static string AccessLogFormat { get; } = JsonSerializer.Serialize(new Dictionary<string, string>
     {

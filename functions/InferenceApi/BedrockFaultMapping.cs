@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.AI;
 using ReferenceArchitectures.Bedrock;
 
 namespace ReferenceArchitectures.Functions.InferenceApi;
@@ -20,9 +21,27 @@ public static class BedrockFaultMapping
     // After the client's own backoff gave up, a caller should not come straight back.
     public const int ThrottledRetryAfterSeconds = 2;
 
+    /// <summary>
+    /// The model's output was invalid (stopReason malformed_model_output or malformed_tool_use); answering 200 would pass
+    /// something broken off as an answer.
+    /// </summary>
+    public static void ThrowIfUnreadable(ChatFinishReason? finishReason)
+    {
+        if (finishReason == BedrockChatClient.MalformedModelOutput || finishReason == BedrockChatClient.MalformedToolUse)
+        {
+            throw new UnreadableModelOutputException(finishReason.Value.Value);
+        }
+    }
+
     public static HttpFault Map(Exception exception, bool deadlineReached, string modelId)
     {
         ArgumentNullException.ThrowIfNull(exception);
+
+        if (exception is UnreadableModelOutputException unreadable)
+        {
+            return new HttpFault(502, "Bad Gateway",
+                $"The model's output could not be read ({unreadable.StopReason}). Retry, or rephrase the request.");
+        }
 
         if (deadlineReached && exception is OperationCanceledException)
         {
@@ -59,7 +78,7 @@ public static class BedrockFaultMapping
                     + "this model in the Bedrock console (Model access) for this account and region, and check that the "
                     + "function's role may invoke it."),
             "ValidationException" =>
-                new HttpFault(400, "Bad Request", $"Bedrock rejected the request: {bedrock.Message}"),
+                new HttpFault(400, "Bad Request", $"Bedrock rejected the request: {bedrock.ServiceMessage ?? "it gave no reason."}"),
             "ModelNotReadyException" or "ServiceUnavailableException" =>
                 new HttpFault(503, "Service Unavailable",
                     $"The model is not available right now ({bedrock.ErrorCode}). Retry later.", ThrottledRetryAfterSeconds),
@@ -71,4 +90,11 @@ public static class BedrockFaultMapping
             _ => new HttpFault(502, "Bad Gateway", $"Bedrock refused the request ({bedrock.ErrorCode})."),
         };
     }
+}
+
+/// <summary>Bedrock stopped because the model's output was not valid; carries Bedrock's stop reason.</summary>
+public sealed class UnreadableModelOutputException(string stopReason)
+    : Exception($"Bedrock stopped with '{stopReason}': the model's output was not valid.")
+{
+    public string StopReason { get; } = stopReason;
 }

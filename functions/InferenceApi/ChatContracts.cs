@@ -18,7 +18,12 @@ public sealed record ChatReplyMessage(
 public sealed record TokenUsage(
     [property: JsonPropertyName("inputTokens")] long? InputTokens,
     [property: JsonPropertyName("outputTokens")] long? OutputTokens,
-    [property: JsonPropertyName("totalTokens")] long? TotalTokens);
+    [property: JsonPropertyName("totalTokens")] long? TotalTokens)
+{
+    /// <summary>Prompt-cache tokens, as Bedrock's TokenUsage names them; omitted when the call used no cache.</summary>
+    [JsonPropertyName("cacheReadInputTokens")] public long? CacheReadInputTokens { get; init; }
+    [JsonPropertyName("cacheWriteInputTokens")] public long? CacheWriteInputTokens { get; init; }
+}
 
 /// <summary>One server-sent event's data for a text delta.</summary>
 public sealed record StreamDelta([property: JsonPropertyName("text")] string Text);

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using ReferenceArchitectures.Bedrock;
 using ReferenceArchitectures.LambdaRuntime;
 
 namespace ReferenceArchitectures.Functions.InferenceApi;
@@ -10,7 +11,7 @@ namespace ReferenceArchitectures.Functions.InferenceApi;
 /// document; <c>converse-stream</c> answers the Function URL with server-sent events, one per text delta.
 /// Both depend only on <see cref="IChatClient"/>.
 /// </summary>
-public sealed class ChatHandlers(IChatClient chat, ChatSettings settings)
+public sealed class ChatHandlers(IChatClient chat, ChatSettings settings, StreamFailureMetric streamFailures)
 {
     public const string ConverseHandler = "converse";
     public const string ConverseStreamHandler = "converse-stream";
@@ -25,6 +26,7 @@ public sealed class ChatHandlers(IChatClient chat, ChatSettings settings)
         {
             var call = ChatRequestParser.Parse(ReadEvent(payload), settings.MaxPromptCharacters);
             var response = await chat.GetResponseAsync(call.Messages, call.Options, context.CancellationToken);
+            BedrockFaultMapping.ThrowIfUnreadable(response.FinishReason);
             var reply = new ChatReply
             {
                 Message = new ChatReplyMessage("assistant", response.Text),
@@ -110,11 +112,14 @@ public sealed class ChatHandlers(IChatClient chat, ChatSettings settings)
                     usage = update.Contents.OfType<UsageContent>().Select(u => ToUsage(u.Details)).LastOrDefault() ?? usage;
                     more = await updates.MoveNextAsync();
                 }
+
+                BedrockFaultMapping.ThrowIfUnreadable(finishReason is null ? null : new ChatFinishReason(finishReason));
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // Headers are gone: the status cannot change any more, so the fault travels as the stream's last event.
                 var fault = Describe(ex, context);
+                streamFailures.Record(context.AwsRequestId, fault.Status);
                 await WriteEventAsync(response, "error",
                     JsonSerializer.Serialize(fault.ToProblem(context.AwsRequestId), FunctionJsonContext.Default.ProblemDocument),
                     CancellationToken.None);
@@ -184,5 +189,9 @@ public sealed class ChatHandlers(IChatClient chat, ChatSettings settings)
         await response.WriteAsync(Encoding.UTF8.GetBytes($"event: {name}\ndata: {json}\n\n"), ct);
 
     private static TokenUsage? ToUsage(UsageDetails? usage) =>
-        usage is null ? null : new TokenUsage(usage.InputTokenCount, usage.OutputTokenCount, usage.TotalTokenCount);
+        usage is null ? null : new TokenUsage(usage.InputTokenCount, usage.OutputTokenCount, usage.TotalTokenCount)
+        {
+            CacheReadInputTokens = usage.CachedInputTokenCount,
+            CacheWriteInputTokens = usage.AdditionalCounts?.TryGetValue(BedrockChatClient.CacheWriteInputTokensCount, out var written) == true ? written : null,
+        };
 }

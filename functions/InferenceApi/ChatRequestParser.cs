@@ -37,7 +37,7 @@ public static class ChatRequestParser
         }
         catch (JsonException ex)
         {
-            throw new InvalidChatRequestException($"The request body is not valid JSON: {ex.Message}");
+            throw new InvalidChatRequestException(DescribeMalformedJson(body, ex));
         }
 
         using (document)
@@ -79,6 +79,34 @@ public static class ChatRequestParser
             };
             return new ChatCall(messages, options);
         }
+    }
+
+    /// <summary>
+    /// Where the JSON breaks, in the caller's terms. The exception's own message is no use here: the function is
+    /// built with UseSystemResourceKeys (smaller Native AOT binary), which turns it into a resource key such as
+    /// "ZeroDepthAtEnd, LineNumber: 0 | BytePositionInLine: 44.".
+    /// </summary>
+    private static string DescribeMalformedJson(string body, JsonException error)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var lineStart = 0;
+        for (var line = 0L; line < (error.LineNumber ?? 0) && lineStart < bytes.Length; line++)
+        {
+            var next = Array.IndexOf(bytes, (byte)'\n', lineStart);
+            lineStart = next < 0 ? bytes.Length : next + 1;
+        }
+
+        var offset = (int)Math.Min(bytes.Length, lineStart + (error.BytePositionInLine ?? 0));
+        if (bytes.AsSpan(offset).Trim(" \t\r\n"u8).IsEmpty)
+        {
+            return "The request body is not valid JSON: it ends before the JSON is complete (a closing '}', ']' or '\"' is missing).";
+        }
+
+        // Columns count characters, as an editor does, not UTF-8 bytes.
+        var column = Encoding.UTF8.GetCharCount(bytes, lineStart, offset - lineStart) + 1;
+        System.Text.Rune.DecodeFromUtf8(bytes.AsSpan(offset), out var found, out _);
+        return $"The request body is not valid JSON: unexpected '{found}' "
+            + $"at line {(error.LineNumber ?? 0) + 1}, column {column}.";
     }
 
     private static string DecodeBody(HttpRequestEvent request)

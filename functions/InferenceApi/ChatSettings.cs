@@ -10,6 +10,9 @@ public sealed record ChatSettings
 
     public required string Region { get; init; }
     public required string ModelId { get; init; }
+
+    /// <summary>The dimension of the stream-failure metric; Lambda sets AWS_LAMBDA_FUNCTION_NAME.</summary>
+    public string FunctionName { get; init; } = "unknown";
     public string? GuardrailId { get; init; }
     public string? GuardrailVersion { get; init; }
 
@@ -60,6 +63,7 @@ public sealed record ChatSettings
             GuardrailVersion = guardrailVersion,
             MaxPromptCharacters = maxPrompt,
             BedrockEndpoint = endpoint,
+            FunctionName = Optional(read, "AWS_LAMBDA_FUNCTION_NAME") ?? "unknown",
         };
     }
 

@@ -22,7 +22,8 @@ return await LambdaHost.RunAsync(handlers =>
     {
         Timeout = Timeout.InfiniteTimeSpan,
     };
-    var chat = new ChatHandlers(new BedrockChatClient(http, options), settings);
+    var streamFailures = new StreamFailureMetric(Console.Out, settings.FunctionName, TimeProvider.System);
+    var chat = new ChatHandlers(new BedrockChatClient(http, options), settings, streamFailures);
 
     handlers.MapBuffered(ChatHandlers.ConverseHandler, chat.ConverseAsync);
     handlers.MapStreaming(ChatHandlers.ConverseStreamHandler, chat.ConverseStreamAsync);

@@ -28,6 +28,49 @@ internal sealed record LambdaErrorReport(string ErrorType, string ErrorMessage, 
         return new LambdaErrorReport(errorType, exception.Message, frames);
     }
 
+    /// <summary>
+    /// The document in at most <paramref name="maxBytes"/> bytes: stack frames are dropped from the outermost end
+    /// first, then the message is shortened. The full report belongs in the log; this is for size-limited channels.
+    /// </summary>
+    public byte[] ToJson(int maxBytes)
+    {
+        var json = ToJson();
+        if (json.Length <= maxBytes)
+        {
+            return json;
+        }
+
+        var frames = StackTrace.Count;
+        var report = this;
+        while (json.Length > maxBytes && frames > 0)
+        {
+            // Remove about as many frames as the excess needs, at least one; frames are of similar length.
+            var excess = json.Length - maxBytes;
+            var perFrame = Math.Max(1, json.Length / Math.Max(1, frames + 1));
+            frames = Math.Max(0, frames - Math.Max(1, excess / perFrame));
+            report = this with { StackTrace = StackTrace.Take(frames).ToArray() };
+            json = report.ToJson();
+        }
+
+        var message = ErrorMessage;
+        while (json.Length > maxBytes && message.Length > 0)
+        {
+            // Escaping can make a character several bytes, so cut by the excess and measure again.
+            var cut = Math.Clamp(json.Length - maxBytes + 1, 1, message.Length);
+            message = message[..(message.Length - cut)];
+            report = report with { ErrorMessage = message + "…" };
+            json = report.ToJson();
+            if (message.Length == 0 && json.Length > maxBytes)
+            {
+                report = report with { ErrorMessage = string.Empty, ErrorType = ErrorType[..Math.Min(ErrorType.Length, 64)] };
+                json = report.ToJson();
+                break;
+            }
+        }
+
+        return json;
+    }
+
     public byte[] ToJson()
     {
         var buffer = new ArrayBufferWriter<byte>(256);

@@ -13,6 +13,12 @@ namespace ReferenceArchitectures.LambdaRuntime;
 /// </summary>
 internal sealed class StreamingResponseRequest : IAsyncDisposable
 {
+    /// <summary>
+    /// The most the Runtime API reads as a trailer section: it is a Go server, and net/http gives up on trailers whose
+    /// closing CRLF CRLF is not within its 4096-byte read buffer ("suspiciously long trailer"), which loses the error.
+    /// </summary>
+    public const int MaxTrailerBytes = 4096;
+
     private const string ErrorBodyTrailer = "Lambda-Runtime-Function-Error-Body";
     private static readonly byte[] ChunkEnd = "\r\n"u8.ToArray();
     private static readonly byte[] LastChunk = "0\r\n\r\n"u8.ToArray();
@@ -114,12 +120,25 @@ internal sealed class StreamingResponseRequest : IAsyncDisposable
     /// <summary>Ends the body with the two error trailers (the body base64-encoded, as the docs require).</summary>
     public async Task FailAsync(LambdaErrorReport error, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(error);
         var stream = StartedStream();
-        var trailers =
-            $"0\r\n{RuntimeApiClient.ErrorTypeHeader}: {RuntimeApiClient.HeaderSafe(error.ErrorType)}\r\n" +
-            $"{ErrorBodyTrailer}: {Convert.ToBase64String(error.ToJson())}\r\n\r\n";
+        var trailers = "0\r\n" + Trailers(error);
         await stream.WriteAsync(Encoding.ASCII.GetBytes(trailers), cancellationToken).ConfigureAwait(false);
         await ReadAcceptedAsync(stream, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The trailer section, within <see cref="MaxTrailerBytes"/>: the error type (at most 128 characters) in full, and
+    /// as much of the error document as fits once base64-encoded. The invocation loop logs the full report.
+    /// </summary>
+    internal static string Trailers(LambdaErrorReport error)
+    {
+        var errorType = RuntimeApiClient.HeaderSafe(error.ErrorType);
+        errorType = errorType[..Math.Min(errorType.Length, 128)];
+        var typeLine = $"{RuntimeApiClient.ErrorTypeHeader}: {errorType}\r\n";
+        var base64Budget = MaxTrailerBytes - typeLine.Length - $"{ErrorBodyTrailer}: ".Length - "\r\n\r\n".Length;
+        var body = error.ToJson(maxBytes: base64Budget / 4 * 3);
+        return $"{typeLine}{ErrorBodyTrailer}: {Convert.ToBase64String(body)}\r\n\r\n";
     }
 
     public ValueTask DisposeAsync()

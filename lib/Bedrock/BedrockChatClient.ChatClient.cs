@@ -8,6 +8,18 @@ namespace ReferenceArchitectures.Bedrock;
 // The IChatClient face: maps Microsoft.Extensions.AI's chat model onto Converse and back.
 public sealed partial class BedrockChatClient
 {
+    /// <summary>The model produced output Bedrock could not parse (stopReason <c>malformed_model_output</c>).</summary>
+    public static ChatFinishReason MalformedModelOutput { get; } = new(StopReasons.MalformedModelOutput);
+
+    /// <summary>The model asked for a tool with input Bedrock could not parse (stopReason <c>malformed_tool_use</c>).</summary>
+    public static ChatFinishReason MalformedToolUse { get; } = new(StopReasons.MalformedToolUse);
+
+    /// <summary>
+    /// The key in <see cref="UsageDetails.AdditionalCounts"/> for tokens written to the prompt cache; tokens read from
+    /// it are <see cref="UsageDetails.CachedInputTokenCount"/>.
+    /// </summary>
+    public const string CacheWriteInputTokensCount = "CacheWriteInputTokens";
+
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var request = ChatMapping.ToConverseRequest(messages, options);
@@ -90,7 +102,7 @@ internal static class ChatMapping
         {
             if (message.Role == ChatRole.System)
             {
-                system.AddRange(message.Contents.OfType<TextContent>().Where(t => !string.IsNullOrEmpty(t.Text)).Select(t => new SystemContentBlock(t.Text)));
+                system.AddRange(message.Contents.OfType<TextContent>().Where(t => !string.IsNullOrWhiteSpace(t.Text)).Select(t => new SystemContentBlock(t.Text)));
                 continue;
             }
 
@@ -123,14 +135,39 @@ internal static class ChatMapping
             Messages = [.. turns.Select(t => new Message(t.Role, t.Blocks))],
             System = system.Count > 0 ? system : null,
             InferenceConfig = ToInferenceConfig(options),
-            ToolConfig = ToToolConfig(options),
+            ToolConfig = ToToolConfig(options, ToolNamesInHistory(turns.SelectMany(t => t.Blocks))),
         };
+    }
+
+    /// <summary>The tools the conversation's earlier calls name; results carry only an id, so their calls' names stand for them.</summary>
+    private static List<string> ToolNamesInHistory(IEnumerable<ContentBlock> blocks)
+    {
+        var names = new List<string>();
+        var hasResults = false;
+        foreach (var block in blocks)
+        {
+            if (block.ToolUse is { } use && !names.Contains(use.Name, StringComparer.Ordinal))
+            {
+                names.Add(use.Name);
+            }
+
+            hasResults |= block.ToolResult is not null;
+        }
+
+        // A result whose call is not in the messages still needs a toolConfig with at least one tool.
+        if (names.Count == 0 && hasResults)
+        {
+            names.Add(HistoryOnlyToolName);
+        }
+
+        return names;
     }
 
     private static ContentBlock? ToContentBlock(AIContent content) =>
         content switch
         {
-            TextContent { Text.Length: > 0 } text => ContentBlock.FromText(text.Text),
+            // Bedrock rejects whitespace-only text as blank ("The text field in the ContentBlock object ... is blank").
+            TextContent text when !string.IsNullOrWhiteSpace(text.Text) => ContentBlock.FromText(text.Text),
             TextContent or UsageContent or TextReasoningContent => null,
             FunctionCallContent call => new ContentBlock { ToolUse = new ToolUseBlock(call.CallId, call.Name, ToJson(call.Arguments)) },
             FunctionResultContent result => new ContentBlock { ToolResult = ToToolResult(result) },
@@ -199,26 +236,42 @@ internal static class ChatMapping
         };
     }
 
-    /// <remarks>Converse has no "none" tool choice, so <see cref="ChatToolMode.None"/> sends no tools at all.</remarks>
-    private static ToolConfiguration? ToToolConfig(ChatOptions? options)
+    /// <remarks>
+    /// Converse has no "none" tool choice, so <see cref="ChatToolMode.None"/> sends none of the caller's tools.
+    /// Bedrock rejects a conversation holding toolUse or toolResult blocks unless toolConfig is defined ("The toolConfig
+    /// field must be defined when using toolUse and toolResult content blocks"), and toolConfig needs at least one tool
+    /// (Bedrock API reference, ToolConfiguration: tools, minimum 1 item). So every tool named in the history that is not
+    /// offered is declared with an open object schema, which lets Bedrock read the history.
+    /// </remarks>
+    private static ToolConfiguration? ToToolConfig(ChatOptions? options, List<string> historyToolNames)
     {
-        if (options?.Tools is not { Count: > 0 } tools || options.ToolMode is NoneChatToolMode)
-        {
-            return null;
-        }
-
-        var specs = tools.OfType<AIFunctionDeclaration>()
+        var offered = options?.Tools is { Count: > 0 } tools && options.ToolMode is not NoneChatToolMode
+            ? tools.OfType<AIFunctionDeclaration>().ToList()
+            : [];
+        var specs = offered
             .Select(f => new Tool(new ToolSpecification(f.Name, new ToolInputSchema(f.JsonSchema))
             {
                 Description = string.IsNullOrWhiteSpace(f.Description) ? null : f.Description,
             }))
             .ToList();
+        specs.AddRange(historyToolNames
+            .Where(name => !offered.Any(f => string.Equals(f.Name, name, StringComparison.Ordinal)))
+            .Select(name => new Tool(new ToolSpecification(name, new ToolInputSchema(OpenObjectSchema))
+            {
+                Description = "Declared because earlier turns of this conversation call it.",
+            })));
         if (specs.Count == 0)
         {
             return null;
         }
 
-        var choice = options.ToolMode switch
+        if (offered.Count == 0)
+        {
+            // Only history tools: no tool choice, as the caller offered none.
+            return new ToolConfiguration(specs);
+        }
+
+        var choice = options!.ToolMode switch
         {
             RequiredChatToolMode { RequiredFunctionName: { } name } => ToolChoice.Named(name),
             RequiredChatToolMode => ToolChoice.AnyChoice,
@@ -227,6 +280,10 @@ internal static class ChatMapping
         };
         return new ToolConfiguration(specs) { ToolChoice = choice };
     }
+
+    private const string HistoryOnlyToolName = "earlier_tool";
+
+    private static readonly JsonElement OpenObjectSchema = JsonDocument.Parse("""{"type":"object"}""").RootElement.Clone();
 
     public static ChatResponse ToChatResponse(ConverseResponse response, string modelId, DateTimeOffset createdAt)
     {
@@ -258,7 +315,10 @@ internal static class ChatMapping
         stopReason switch
         {
             StopReasons.EndTurn or StopReasons.StopSequence => ChatFinishReason.Stop,
-            StopReasons.MaxTokens => ChatFinishReason.Length,
+            // The conversation filled the model's context window: output was cut short, as with max_tokens.
+            StopReasons.MaxTokens or StopReasons.ModelContextWindowExceeded => ChatFinishReason.Length,
+            StopReasons.MalformedModelOutput => BedrockChatClient.MalformedModelOutput,
+            StopReasons.MalformedToolUse => BedrockChatClient.MalformedToolUse,
             StopReasons.ToolUse => ChatFinishReason.ToolCalls,
             StopReasons.GuardrailIntervened or StopReasons.ContentFiltered => ChatFinishReason.ContentFilter,
             _ => new ChatFinishReason(stopReason),
@@ -269,6 +329,10 @@ internal static class ChatMapping
         InputTokenCount = usage.InputTokens,
         OutputTokenCount = usage.OutputTokens,
         TotalTokenCount = usage.TotalTokens,
+        CachedInputTokenCount = usage.CacheReadInputTokens,
+        AdditionalCounts = usage.CacheWriteInputTokens is { } written
+            ? new AdditionalPropertiesDictionary<long> { [BedrockChatClient.CacheWriteInputTokensCount] = written }
+            : null,
     };
 
     public static JsonElement ParseToolInput(string json)

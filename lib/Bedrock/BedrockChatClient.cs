@@ -228,12 +228,13 @@ public sealed partial class BedrockChatClient : IChatClient
                 return (DecodeEvent(frame), null);
             case "exception":
                 var code = ErrorCodes.Normalise(frame.Header(":exception-type") ?? "UnknownException");
-                var text = MessageOf(frame.Message.Payload) ?? code;
-                return (null, new BedrockException($"Bedrock stream exception {code}: {text}", code, null, attempt));
+                var message = ErrorBodyOf(frame.Message.Payload)?.Message;
+                return (null, new BedrockException($"Bedrock stream exception {code}: {message ?? code}", code, null, attempt) { ServiceMessage = message });
             default:
                 // Generic event-stream errors carry their code and text in headers rather than in the payload.
                 var errorCode = ErrorCodes.Normalise(frame.Header(":error-code") ?? "UnknownError");
-                return (null, new BedrockException($"Bedrock stream error {errorCode}: {frame.Header(":error-message")}", errorCode, null, attempt));
+                var errorMessage = frame.Header(":error-message");
+                return (null, new BedrockException($"Bedrock stream error {errorCode}: {errorMessage}", errorCode, null, attempt) { ServiceMessage = errorMessage });
         }
     }
 
@@ -285,8 +286,7 @@ public sealed partial class BedrockChatClient : IChatClient
     private static async Task<BedrockException> ReadErrorAsync(HttpResponseMessage response, int attempt, CancellationToken ct)
     {
         var status = response.StatusCode;
-        var code = response.Headers.TryGetValues("x-amzn-ErrorType", out var values) ? values.FirstOrDefault() : null;
-        code = string.IsNullOrWhiteSpace(code) ? ErrorCodes.FromStatus(status) : ErrorCodes.Normalise(code);
+        var header = response.Headers.TryGetValues("x-amzn-ErrorType", out var values) ? values.FirstOrDefault() : null;
         byte[] body;
         try
         {
@@ -297,11 +297,17 @@ public sealed partial class BedrockChatClient : IChatClient
             body = [];
         }
 
-        var text = MessageOf(body) ?? response.ReasonPhrase ?? code;
-        return new BedrockException($"Bedrock returned {(int)status} {code}: {text}", code, status, attempt);
+        // AWS JSON protocols name the error in x-amzn-ErrorType and, failing that, in the body's __type or code member.
+        var error = ErrorBodyOf(body);
+        var named = !string.IsNullOrWhiteSpace(header) ? header
+            : !string.IsNullOrWhiteSpace(error?.Type) ? error.Type
+            : error?.Code;
+        var code = string.IsNullOrWhiteSpace(named) ? ErrorCodes.FromStatus(status) : ErrorCodes.Normalise(named);
+        var text = error?.Message ?? response.ReasonPhrase ?? code;
+        return new BedrockException($"Bedrock returned {(int)status} {code}: {text}", code, status, attempt) { ServiceMessage = error?.Message };
     }
 
-    private static string? MessageOf(byte[]? body)
+    private static ErrorBody? ErrorBodyOf(byte[]? body)
     {
         if (body is not { Length: > 0 })
         {
@@ -310,7 +316,7 @@ public sealed partial class BedrockChatClient : IChatClient
 
         try
         {
-            return JsonSerializer.Deserialize(body, BedrockJsonContext.Default.ErrorBody)?.Message;
+            return JsonSerializer.Deserialize(body, BedrockJsonContext.Default.ErrorBody);
         }
         catch (JsonException)
         {

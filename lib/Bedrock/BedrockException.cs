@@ -34,6 +34,12 @@ public class BedrockException : Exception
     /// <summary>Bedrock's error type in upper camel case, e.g. <c>ThrottlingException</c>, <c>AccessDeniedException</c>.</summary>
     public string ErrorCode { get; }
 
+    /// <summary>
+    /// Bedrock's own message from the error body or exception frame, without anything this client adds; null when
+    /// the failure is client-side or Bedrock gave none. Safe to show a caller for a rejected request.
+    /// </summary>
+    public string? ServiceMessage { get; init; }
+
     /// <summary>How many attempts were made before this was thrown.</summary>
     public int Attempts { get; }
 

@@ -129,9 +129,17 @@ public static class StopReasons
     public const string StopSequence = "stop_sequence";
     public const string GuardrailIntervened = "guardrail_intervened";
     public const string ContentFiltered = "content_filtered";
+    public const string MalformedModelOutput = "malformed_model_output";
+    public const string MalformedToolUse = "malformed_tool_use";
+    public const string ModelContextWindowExceeded = "model_context_window_exceeded";
 }
 
-public sealed record TokenUsage(int InputTokens, int OutputTokens, int TotalTokens);
+/// <summary>Token counts; the two cache members are present only when the request used prompt caching (Bedrock API reference, TokenUsage).</summary>
+public sealed record TokenUsage(int InputTokens, int OutputTokens, int TotalTokens)
+{
+    public int? CacheReadInputTokens { get; init; }
+    public int? CacheWriteInputTokens { get; init; }
+}
 
 public sealed record ConverseMetrics(long LatencyMs);
 
@@ -182,6 +190,13 @@ public sealed record UnknownStreamEvent(string EventType, JsonElement Payload) :
 internal sealed record ErrorBody
 {
     public string? Message { get; init; }
+
+    /// <summary>The error type, when the x-amzn-ErrorType header is missing; may carry a namespace before '#'.</summary>
+    [JsonPropertyName("__type")]
+    public string? Type { get; init; }
+
+    /// <summary>The error type under another name some AWS JSON responses use.</summary>
+    public string? Code { get; init; }
 }
 
 [JsonSourceGenerationOptions(

@@ -45,6 +45,32 @@ public sealed class ChatClientTests : LocalBedrockHarness
         Assert.NotNull(response.ResponseId);
     }
 
+    [Fact]
+    public async Task Prompt_cache_reads_and_writes_are_reported()
+    {
+        // TokenUsage.cacheReadInputTokens and cacheWriteInputTokens (Bedrock API reference, TokenUsage).
+        Server.Enqueue(Behaviour.CachedText("cached answer", cacheReadInputTokens: 1200, cacheWriteInputTokens: 300));
+        using var client = CreateClient();
+
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]);
+
+        Assert.Equal(1200, response.Usage?.CachedInputTokenCount);
+        Assert.Equal(300, response.Usage?.AdditionalCounts?[BedrockChatClient.CacheWriteInputTokensCount]);
+    }
+
+    [Fact]
+    public async Task Malformed_stop_reasons_are_named_finish_reasons()
+    {
+        Assert.Equal("malformed_model_output", BedrockChatClient.MalformedModelOutput.Value);
+        Assert.Equal("malformed_tool_use", BedrockChatClient.MalformedToolUse.Value);
+        Server.Enqueue(Behaviour.Text("{broken", "malformed_tool_use"));
+        using var client = CreateClient();
+
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]);
+
+        Assert.Equal(BedrockChatClient.MalformedToolUse, response.FinishReason);
+    }
+
     [Theory]
     [InlineData("end_turn", "stop")]
     [InlineData("stop_sequence", "stop")]
@@ -52,6 +78,10 @@ public sealed class ChatClientTests : LocalBedrockHarness
     [InlineData("tool_use", "tool_calls")]
     [InlineData("guardrail_intervened", "content_filter")]
     [InlineData("content_filtered", "content_filter")]
+    // The newer values of stopReason (Bedrock API reference, MessageStopEvent / Converse: StopReason).
+    [InlineData("model_context_window_exceeded", "length")]
+    [InlineData("malformed_model_output", "malformed_model_output")]
+    [InlineData("malformed_tool_use", "malformed_tool_use")]
     public async Task Stop_reasons_map_to_finish_reasons(string stopReason, string finishReason)
     {
         Server.Enqueue(Behaviour.Text("ok", stopReason));
@@ -120,6 +150,63 @@ public sealed class ChatClientTests : LocalBedrockHarness
         await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")], new ChatOptions { Tools = [tool], ToolMode = ChatToolMode.None });
 
         Assert.False(Server.Requests.Single().Body!.Value.TryGetProperty("toolConfig", out _));
+    }
+
+    public static TheoryData<string, ChatOptions?> OptionsWithoutTools => new()
+    {
+        { "no options", null },
+        { "no tools", new ChatOptions() },
+        { "tool mode none", new ChatOptions { Tools = [AIFunctionFactory.Create(() => "x", "noop")], ToolMode = ChatToolMode.None } },
+    };
+
+    [Theory]
+    [MemberData(nameof(OptionsWithoutTools))]
+    public async Task A_conversation_holding_tool_calls_always_sends_a_tool_config(string _, ChatOptions? options)
+    {
+        // Bedrock rejects toolUse/toolResult blocks without toolConfig: "The toolConfig field must be defined when using
+        // toolUse and toolResult content blocks." (ValidationException; e.g. vercel/ai#7537, langgenius/dify#16421), and
+        // ToolConfiguration.tools needs at least one tool (Bedrock API reference, ToolConfiguration).
+        using var client = CreateClient();
+        List<ChatMessage> history =
+        [
+            new(ChatRole.User, "weather in Oslo?"),
+            new(ChatRole.Assistant, [new FunctionCallContent("tool-1", "get_weather", new Dictionary<string, object?> { ["city"] = "Oslo" })]),
+            new(ChatRole.Tool, [new FunctionResultContent("tool-1", "Sunny")]),
+        ];
+
+        await client.GetResponseAsync(history, options);
+
+        var body = Server.Requests.Single().Body!.Value;
+        Assert.True(body.TryGetProperty("toolConfig", out var toolConfig), "toolConfig is required with tool blocks");
+        var names = toolConfig.GetProperty("tools").EnumerateArray().Select(t => t.GetProperty("toolSpec").GetProperty("name").GetString()).ToList();
+        Assert.Contains("get_weather", names);
+        Assert.Equal("object", toolConfig.GetProperty("tools")[names.IndexOf("get_weather")].GetProperty("toolSpec").GetProperty("inputSchema").GetProperty("json").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Whitespace_only_text_is_not_sent_because_Bedrock_rejects_blank_text()
+    {
+        // "The text field in the ContentBlock object at messages.N.content.M is blank" (ValidationException; e.g.
+        // OpenHands/OpenHands#5339): Bedrock treats whitespace-only text as blank.
+        using var client = CreateClient();
+        List<ChatMessage> history =
+        [
+            new(ChatRole.System, "  "),
+            new(ChatRole.User, [new TextContent("hello"), new TextContent(" \n ")]),
+            new(ChatRole.Assistant, [new TextContent("\n\n"), new FunctionCallContent("t1", "noop")]),
+            new(ChatRole.Tool, [new FunctionResultContent("t1", "done")]),
+        ];
+
+        await client.GetResponseAsync(history, new ChatOptions { Tools = [AIFunctionFactory.Create(() => "x", "noop")] });
+
+        var body = Server.Requests.Single().Body!.Value;
+        Assert.False(body.TryGetProperty("system", out _));
+        var texts = body.GetProperty("messages").EnumerateArray()
+            .SelectMany(m => m.GetProperty("content").EnumerateArray())
+            .Where(b => b.TryGetProperty("text", out _))
+            .Select(b => b.GetProperty("text").GetString())
+            .ToList();
+        Assert.Equal(["hello"], texts);
     }
 
     [Fact]

@@ -76,6 +76,23 @@ public sealed class RetryTests : LocalBedrockHarness
         Assert.False(string.IsNullOrWhiteSpace(error.Message));
     }
 
+    [Theory]
+    [InlineData("__type", "com.amazonaws.bedrock#ModelNotReadyException", "ModelNotReadyException")]
+    [InlineData("code", "ExpiredTokenException", "ExpiredTokenException")]
+    public async Task Error_code_is_read_from_the_body_when_the_header_is_missing(string member, string sent, string expected)
+    {
+        // AWS JSON protocols name the error in x-amzn-ErrorType, or else in the body's __type (or code) member; the status
+        // alone would make these Throttling (429) and AccessDenied (403).
+        var status = expected == "ModelNotReadyException" ? HttpStatusCode.TooManyRequests : HttpStatusCode.Forbidden;
+        Server.Enqueue(Behaviour.HttpErrorTypedInBody(status, sent, "told in the body", member), times: 5);
+        using var client = CreateClient(o => With(o, maxAttempts: 1));
+
+        var error = await Assert.ThrowsAsync<BedrockException>(() => client.ConverseAsync(UserSays("hi")));
+
+        Assert.Equal(expected, error.ErrorCode);
+        Assert.Equal("told in the body", error.ServiceMessage);
+    }
+
     [Fact]
     public async Task Streaming_open_is_retried_on_throttling()
     {

@@ -148,23 +148,67 @@ public sealed class LambdaBedrockStackTests(SynthesizedAppFixture app)
     }
 
     [Fact]
+    public void Access_log_group_is_named_under_aws_vendedlogs_and_per_stack()
+    {
+        // API Gateway delivers access logs as a vended log: for a group outside /aws/vendedlogs/ it adds the group to the
+        // account's CloudWatch Logs resource policy, which is capped at 5,120 characters, so in a busy account the deploy
+        // fails. Groups under /aws/vendedlogs/ are covered without growing it
+        // (https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html,
+        // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-resourcepolicy.html: PolicyDocument maximum 5120).
+        var stage = Assert.Single(template.OfType("AWS::ApiGatewayV2::Stage").Values)["Properties"]!;
+        var logGroupId = (string)stage["AccessLogSettings"]!["DestinationArn"]!["Fn::GetAtt"]![0]!;
+
+        var name = TemplateQuery.Render(template.Resource(logGroupId)["Properties"]!["LogGroupName"]);
+
+        Assert.Equal("ChatApiAccessLogs02A075F3", logGroupId);
+        Assert.StartsWith("/aws/vendedlogs/", name, StringComparison.Ordinal);
+        // The stack's own name keeps two stacks (or two copies of the pattern) in one account and Region apart.
+        Assert.Contains("${AWS::StackName}", name, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_function_has_error_throttle_and_duration_alarms_and_the_api_a_5xx_alarm_all_to_the_topic()
     {
         var topicId = Assert.Single(template.OfType("AWS::SNS::Topic")).Key;
         var alarms = template.OfType("AWS::CloudWatch::Alarm").Values.Select(alarm => alarm["Properties"]!).ToList();
 
         Assert.All(alarms, alarm => Assert.Equal(topicId, (string?)alarm["AlarmActions"]![0]!["Ref"]));
-        foreach (var handler in new[] { "converse", "converse-stream" })
+        foreach (var (handler, expected) in new[] { ("converse", new[] { "Duration", "Errors", "Throttles" }), ("converse-stream", ["Duration", "Errors", "StreamFailures", "Throttles"]) })
         {
             var functionId = template.FunctionWithHandler(handler);
             var metrics = alarms
                 .Where(alarm => alarm["Dimensions"]?.AsArray().Any(d => (string?)d!["Value"]!["Ref"] == functionId) == true)
                 .Select(alarm => (string)alarm["MetricName"]!)
                 .Order();
-            Assert.Equal(["Duration", "Errors", "Throttles"], metrics);
+            Assert.Equal(expected, metrics);
         }
 
         Assert.Contains(alarms, alarm => (string?)alarm["MetricName"] == "5xx" && (string?)alarm["Namespace"] == "AWS/ApiGateway");
+    }
+
+    [Fact]
+    public void A_stream_that_fails_after_its_first_token_raises_an_alarm_on_the_topic()
+    {
+        // Lambda counts such an invocation as a success (it ends with an SSE error event), so Errors never sees it; the
+        // function writes an Embedded Metric Format line instead (functions/InferenceApi/StreamFailureMetric.cs), whose
+        // namespace, metric name and FunctionName dimension this alarm must match exactly.
+        var topicId = Assert.Single(template.OfType("AWS::SNS::Topic")).Key;
+        var functionId = template.FunctionWithHandler("converse-stream");
+
+        var alarm = Assert.Single(template.OfType("AWS::CloudWatch::Alarm").Values.Select(a => a["Properties"]!),
+            a => (string?)a["MetricName"] == "StreamFailures");
+
+        Assert.Equal("ReferenceArchitectures/LambdaBedrock", (string?)alarm["Namespace"]);
+        var dimension = Assert.Single(alarm["Dimensions"]!.AsArray())!;
+        Assert.Equal("FunctionName", (string?)dimension["Name"]);
+        Assert.Equal(functionId, (string?)dimension["Value"]!["Ref"]);
+        Assert.Equal("Sum", (string?)alarm["Statistic"]);
+        Assert.Equal(1, (double)alarm["Threshold"]!);
+        Assert.Equal("GreaterThanOrEqualToThreshold", (string?)alarm["ComparisonOperator"]);
+        Assert.Equal("notBreaching", (string?)alarm["TreatMissingData"]);
+        Assert.Equal(topicId, (string?)alarm["AlarmActions"]![0]!["Ref"]);
+        // EMF is a log line that CloudWatch Logs turns into the metric: the role gets no cloudwatch:PutMetricData.
+        Assert.Empty(template.Grants(functionId, "cloudwatch:").Actions);
     }
 
     [Fact]

@@ -47,6 +47,24 @@ public sealed class BadInputTests(FunctionFixture function)
         Assert.Equal(before, function.Bedrock.Requests.Count);
     }
 
+    [Theory]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}""", "ends before the JSON is complete")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}],}""", "unexpected '}' at line 1, column 46")]
+    [InlineData("{\n  \"messages\": [x]\n}", "unexpected 'x' at line 2, column 16")]
+    public async Task Malformed_JSON_is_described_in_the_callers_terms(string body, string expectedDetail)
+    {
+        // The function is built with UseSystemResourceKeys, so a JsonException's own message is a resource key
+        // ("ZeroDepthAtEnd, LineNumber: 0 | BytePositionInLine: 44."), which means nothing to a caller.
+        var answer = await function.ChatAsync(HttpEventBuilder.Post(body));
+
+        answer.AssertStatus(400);
+        var detail = answer.Json.GetProperty("detail").GetString()!;
+        Assert.StartsWith("The request body is not valid JSON", detail, StringComparison.Ordinal);
+        Assert.Contains(expectedDetail, detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("BytePositionInLine", detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_body_marked_base64_that_is_not_base64_is_answered_400()
     {

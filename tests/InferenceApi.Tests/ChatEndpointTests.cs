@@ -33,6 +33,45 @@ public sealed class ChatEndpointTests(FunctionFixture function)
     }
 
     [Fact]
+    public async Task Prompt_cache_tokens_are_reported_in_the_usage()
+    {
+        function.Bedrock.Enqueue(Behaviour.CachedText("from the cache", cacheReadInputTokens: 900, cacheWriteInputTokens: 40));
+
+        var answer = await function.ChatAsync(HttpEventBuilder.Chat("hello"));
+
+        answer.AssertStatus(200);
+        var usage = answer.Json.GetProperty("usage");
+        Assert.Equal(900, usage.GetProperty("cacheReadInputTokens").GetInt64());
+        Assert.Equal(40, usage.GetProperty("cacheWriteInputTokens").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_context_window_overflow_finishes_with_length()
+    {
+        function.Bedrock.Enqueue(Behaviour.Text("cut short", "model_context_window_exceeded"));
+
+        var answer = await function.ChatAsync(HttpEventBuilder.Chat("hello"));
+
+        answer.AssertStatus(200);
+        Assert.Equal("length", answer.Json.GetProperty("finishReason").GetString());
+    }
+
+    [Theory]
+    [InlineData("malformed_model_output")]
+    [InlineData("malformed_tool_use")]
+    public async Task Output_Bedrock_could_not_read_is_answered_502(string stopReason)
+    {
+        // The model's output was invalid; a 200 would hand the caller something broken as if it were an answer.
+        function.Bedrock.Enqueue(Behaviour.Text("{garbled", stopReason));
+
+        var answer = await function.ChatAsync(HttpEventBuilder.Chat("hello"));
+
+        answer.AssertStatus(502);
+        Assert.Equal("application/problem+json", answer.Header("content-type"));
+        Assert.Contains(stopReason, answer.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_base64_encoded_body_is_decoded()
     {
         var answer = await function.ChatAsync(HttpEventBuilder.Post(HttpEventBuilder.ChatBody("echo me"), base64: true));
@@ -113,7 +152,8 @@ public sealed class ChatEndpointTests(FunctionFixture function)
         var answer = await function.ChatAsync(HttpEventBuilder.Chat("hello"));
 
         answer.AssertStatus(400);
-        Assert.Contains("5000", answer.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        // Bedrock's own message and nothing from inside the function (no status line, no error code).
+        Assert.Equal("Bedrock rejected the request: maxTokens exceeds the model's limit of 5000.", answer.Json.GetProperty("detail").GetString());
     }
 
     [Fact]

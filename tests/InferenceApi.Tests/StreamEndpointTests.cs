@@ -57,6 +57,62 @@ public sealed class StreamEndpointTests(FunctionFixture function)
     }
 
     [Fact]
+    public async Task A_failure_after_the_first_token_is_counted_in_an_embedded_metric_format_log_line()
+    {
+        // Lambda records such an invocation as a success, so only this metric can raise an alarm on it.
+        function.Bedrock.Enqueue(Behaviour.StreamException("modelStreamErrorException", afterEvents: 3,
+            reply: Behaviour.Text("a few words before the failure")));
+
+        var answer = await function.StreamAsync(HttpEventBuilder.Chat("hello"));
+
+        Assert.Equal("error", answer.Events()[^1].Name);
+        var requestId = answer.Events()[^1].Data.GetProperty("requestId").GetString();
+        var line = await EmfLineAsync(requestId!);
+        // Embedded Metric Format: the "_aws" member declares which top-level members are metrics and dimensions
+        // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
+        var directive = line.GetProperty("_aws").GetProperty("CloudWatchMetrics")[0];
+        Assert.Equal("ReferenceArchitectures/LambdaBedrock", directive.GetProperty("Namespace").GetString());
+        Assert.Equal("FunctionName", directive.GetProperty("Dimensions")[0][0].GetString());
+        Assert.Equal("StreamFailures", directive.GetProperty("Metrics")[0].GetProperty("Name").GetString());
+        Assert.Equal("Count", directive.GetProperty("Metrics")[0].GetProperty("Unit").GetString());
+        Assert.True(line.GetProperty("_aws").GetProperty("Timestamp").GetInt64() > 0);
+        Assert.Equal(1, line.GetProperty("StreamFailures").GetInt32());
+        Assert.Equal("InferenceApi", line.GetProperty("FunctionName").GetString());
+    }
+
+    [Fact]
+    public async Task A_stream_whose_output_Bedrock_could_not_read_ends_with_an_error_event_not_done()
+    {
+        function.Bedrock.Enqueue(Behaviour.Text("{broken tool input", "malformed_tool_use"));
+
+        var answer = await function.StreamAsync(HttpEventBuilder.Chat("hello"));
+
+        var (name, data) = answer.Events()[^1];
+        Assert.Equal("error", name);
+        Assert.Equal(502, data.GetProperty("status").GetInt32());
+        Assert.Contains("malformed_tool_use", data.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    private async Task<System.Text.Json.JsonElement> EmfLineAsync(string requestId)
+    {
+        // The process writes its log line just before the stream ends; give stdout a moment to be read.
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            foreach (var text in function.ConverseStream.StandardOutput)
+            {
+                if (text.Contains("\"_aws\"", StringComparison.Ordinal) && text.Contains(requestId, StringComparison.Ordinal))
+                {
+                    return System.Text.Json.JsonDocument.Parse(text).RootElement;
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new Xunit.Sdk.XunitException($"no EMF line for request {requestId} in:\n{string.Join('\n', function.ConverseStream.StandardOutput)}");
+    }
+
+    [Fact]
     public async Task Throttling_in_the_stream_before_any_token_is_retried()
     {
         function.Bedrock.Enqueue(Behaviour.StreamException("throttlingException", afterEvents: 1));

@@ -31,7 +31,8 @@ public sealed class LambdaHostTests
         var next = await function.InvokeAsync("fine");
 
         Assert.True(failed.IsError);
-        Assert.Equal(nameof(InvalidOperationException), failed.ErrorType);
+        // Lambda records a type outside Runtime.*/Function.* as Runtime.Unknown; the document keeps the .NET type.
+        Assert.Equal("Runtime.Unknown", failed.ErrorType);
         using var error = JsonDocument.Parse(failed.Body);
         Assert.Equal("the model is unavailable", error.RootElement.GetProperty("errorMessage").GetString());
         Assert.Equal(nameof(InvalidOperationException), error.RootElement.GetProperty("errorType").GetString());
@@ -72,8 +73,9 @@ public sealed class LambdaHostTests
         var report = await function.Api.InitError.WaitAsync(SafetyNet);
 
         Assert.Equal(1, exitCode);
-        Assert.Equal(nameof(FormatException), report.ErrorType);
+        Assert.Equal("Runtime.Unknown", report.ErrorType);
         Assert.Equal("MODEL_ID is not a model id", JsonDocument.Parse(report.Body).RootElement.GetProperty("errorMessage").GetString());
+        Assert.Equal(nameof(FormatException), JsonDocument.Parse(report.Body).RootElement.GetProperty("errorType").GetString());
     }
 
     [Fact]

@@ -84,20 +84,29 @@ public sealed class LocalRuntimeApiTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
-    [Fact]
-    public async Task Error_report_completes_the_invocation_with_its_error_type()
+    [Theory]
+    // Lambda keeps an error type only if it matches (Runtime|Function)\.[A-Z][a-zA-Z]+ (Go's regexp.MatchString, so
+    // anywhere in the value); otherwise Function.* becomes Function.Unknown and anything else Runtime.Unknown
+    // (aws-lambda-runtime-interface-emulator, internal/lambda/fatalerror/fatalerror.go, GetValidRuntimeOrFunctionErrorType).
+    [InlineData("Boom", "Runtime.Unknown")]
+    [InlineData("InvalidOperationException", "Runtime.Unknown")]
+    [InlineData("Function.Oops", "Function.Oops")]
+    [InlineData("Function.oops", "Function.Unknown")]
+    [InlineData("Runtime.HandlerNotFound", "Runtime.HandlerNotFound")]
+    public async Task Error_report_completes_the_invocation_with_its_error_type_normalised_as_Lambda_does(string sent, string recorded)
     {
         var invocation = _api.InvokeAsync(Utf8("{}"));
         var requestId = await NextRequestIdAsync();
-        using var content = new StringContent("""{"errorMessage":"boom","errorType":"Boom","stackTrace":[]}""");
-        content.Headers.Add("Lambda-Runtime-Function-Error-Type", "Boom");
+        using var content = new StringContent($$"""{"errorMessage":"boom","errorType":"{{sent}}","stackTrace":[]}""");
+        content.Headers.Add("Lambda-Runtime-Function-Error-Type", sent);
 
         using var answer = await _http.PostAsync(new Uri($"invocation/{requestId}/error", UriKind.Relative), content);
 
         Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
         var result = await invocation.WaitAsync(SafetyNet);
         Assert.True(result.IsError);
-        Assert.Equal("Boom", result.ErrorType);
+        Assert.Equal(recorded, result.ErrorType);
+        Assert.Equal(sent, JsonDocument.Parse(result.Body).RootElement.GetProperty("errorType").GetString());
     }
 
     [Fact]
@@ -145,6 +154,49 @@ public sealed class LocalRuntimeApiTests : IAsyncLifetime, IDisposable
     public async Task Invalid_timeout_is_rejected()
     {
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _api.InvokeAsync(Utf8("{}"), TimeSpan.Zero));
+    }
+
+    [Theory]
+    [InlineData(4096, false)]
+    [InlineData(4097, true)]
+    public async Task Streamed_trailers_over_4_KB_truncate_the_response_and_lose_the_error(int trailerBytes, bool truncated)
+    {
+        // The Runtime API is Go: net/http reads a trailer only if its closing CRLF CRLF lies within the connection's
+        // 4096-byte bufio buffer, else "http: suspiciously long trailer after chunked body"
+        // (golang/go src/net/http/transfer.go, body.readTrailer); the copy then fails as Runtime.TruncatedResponse and
+        // the caller gets 400 TruncatedHTTPRequest (aws-lambda-runtime-interface-emulator, internal/lambda/core/directinvoke).
+        var invocation = _api.InvokeAsync(Utf8("{}"));
+        var requestId = await NextRequestIdAsync();
+        const string typeLine = "Lambda-Runtime-Function-Error-Type: Function.Failed\r\n";
+        const string bodyName = "Lambda-Runtime-Function-Error-Body: ";
+        var padding = trailerBytes - typeLine.Length - bodyName.Length - "\r\n\r\n".Length;
+        var trailers = typeLine + bodyName + new string('A', padding) + "\r\n\r\n";
+        Assert.Equal(trailerBytes, trailers.Length);
+
+        var status = await SendStreamedAsync(requestId, "7\r\npartial\r\n0\r\n" + trailers);
+
+        var result = await invocation.WaitAsync(SafetyNet);
+        Assert.True(result.IsError);
+        Assert.Equal(truncated ? 400 : 202, status);
+        Assert.Equal(truncated ? "Runtime.TruncatedResponse" : "Function.Failed", result.ErrorType);
+        Assert.Equal(!truncated, result.Trailers.ContainsKey("Lambda-Runtime-Function-Error-Body"));
+    }
+
+    /// <summary>HttpClient cannot send request trailers, so the streamed response goes over a raw socket.</summary>
+    private async Task<int> SendStreamedAsync(string requestId, string chunkedBody)
+    {
+        var host = _api.Address.Split(':');
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(host[0], int.Parse(host[1], CultureInfo.InvariantCulture));
+        await using var stream = tcp.GetStream();
+        var request =
+            $"POST /2018-06-01/runtime/invocation/{requestId}/response HTTP/1.1\r\nHost: {_api.Address}\r\n" +
+            "Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n" +
+            "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\nConnection: close\r\n\r\n" + chunkedBody;
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+        using var reader = new StreamReader(stream);
+        var statusLine = await reader.ReadLineAsync().WaitAsync(SafetyNet);
+        return int.Parse(statusLine!.Split(' ')[1], CultureInfo.InvariantCulture);
     }
 
     private async Task<string> NextRequestIdAsync()

@@ -62,12 +62,60 @@ public sealed class StreamingTests
         var result = await function.InvokeAsync("{}");
 
         Assert.True(result.IsError);
-        Assert.Equal(nameof(TimeoutException), result.ErrorType);
+        Assert.Equal("Runtime.Unknown", result.ErrorType);
         Assert.Equal("partial", Text(result.Body));
         Assert.Equal(nameof(TimeoutException), result.Trailers["Lambda-Runtime-Function-Error-Type"]);
         using var error = JsonDocument.Parse(Convert.FromBase64String(result.Trailers["Lambda-Runtime-Function-Error-Body"]));
         Assert.Equal("the model stopped answering", error.RootElement.GetProperty("errorMessage").GetString());
         Assert.Equal(nameof(TimeoutException), error.RootElement.GetProperty("errorType").GetString());
+    }
+
+    [Fact]
+    public async Task A_deep_stack_trace_is_capped_in_the_trailer_and_kept_whole_in_the_log()
+    {
+        await using var function = await StartAsync(registry => registry.MapStreaming("function", async (_, response, context) =>
+        {
+            await response.WriteAsync(Utf8("partial"), context.CancellationToken);
+            FailDeep(120);
+        }));
+
+        var result = await function.InvokeAsync("{}");
+
+        // Without the cap the trailers exceed the Runtime API's 4 KB and the error arrives as Runtime.TruncatedResponse.
+        Assert.True(result.IsError);
+        Assert.Equal("Runtime.Unknown", result.ErrorType);
+        Assert.Equal(nameof(InvalidOperationException), result.Trailers["Lambda-Runtime-Function-Error-Type"]);
+        var trailerBytes = result.Trailers.Sum(t => t.Key.Length + ": ".Length + t.Value.Length + 2) + 2;
+        Assert.InRange(trailerBytes, 1, StreamingResponseRequest.MaxTrailerBytes);
+        using var error = JsonDocument.Parse(Convert.FromBase64String(result.Trailers["Lambda-Runtime-Function-Error-Body"]));
+        Assert.Equal("failed at depth 0", error.RootElement.GetProperty("errorMessage").GetString());
+        var logged = function.LogLines().Single(line => line.GetProperty("level").GetString() == "ERROR");
+        Assert.True(logged.GetProperty("stackTrace").GetArrayLength() > 120, "the log keeps every frame");
+        Assert.True(error.RootElement.GetProperty("stackTrace").GetArrayLength() < logged.GetProperty("stackTrace").GetArrayLength());
+    }
+
+    [Fact]
+    public void A_huge_error_message_is_shortened_to_fit_the_trailer_section()
+    {
+        var report = new LambdaErrorReport(new string('T', 500), new string('m', 10_000) + "\"<>", ["at A.B()"]);
+
+        var trailers = StreamingResponseRequest.Trailers(report);
+
+        Assert.InRange(System.Text.Encoding.ASCII.GetByteCount(trailers), 1, StreamingResponseRequest.MaxTrailerBytes);
+        var body = trailers.Split("\r\n")[1]["Lambda-Runtime-Function-Error-Body: ".Length..];
+        using var error = JsonDocument.Parse(Convert.FromBase64String(body));
+        Assert.StartsWith("mmmm", error.RootElement.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void FailDeep(int depth)
+    {
+        if (depth == 0)
+        {
+            throw new InvalidOperationException("failed at depth 0");
+        }
+
+        FailDeep(depth - 1);
     }
 
     [Fact]
@@ -80,8 +128,9 @@ public sealed class StreamingTests
 
         Assert.True(result.IsError);
         Assert.False(result.Streamed);
-        Assert.Equal(nameof(ArgumentException), result.ErrorType);
+        Assert.Equal("Runtime.Unknown", result.ErrorType);
         Assert.Equal("prompt is empty", JsonDocument.Parse(result.Body).RootElement.GetProperty("errorMessage").GetString());
+        Assert.Equal(nameof(ArgumentException), JsonDocument.Parse(result.Body).RootElement.GetProperty("errorType").GetString());
     }
 
     [Fact]

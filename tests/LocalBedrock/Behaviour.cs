@@ -28,6 +28,21 @@ public abstract record Behaviour
     /// <summary>Answers with an HTTP error: the status, <c>x-amzn-ErrorType</c> and a JSON <c>{"message"}</c> body.</summary>
     public static Behaviour HttpError(HttpStatusCode status, string errorType, string message) => new HttpErrorBehaviour(status, errorType, message);
 
+    /// <summary>
+    /// An HTTP error without the <c>x-amzn-ErrorType</c> header, the type only in the body's <c>__type</c> member
+    /// (or <c>code</c>), as AWS JSON protocols may send it.
+    /// </summary>
+    public static Behaviour HttpErrorTypedInBody(HttpStatusCode status, string errorType, string message, string member = "__type") =>
+        new HttpErrorBehaviour(status, errorType, message) { TypeInBodyMember = member };
+
+    /// <summary>Replies with fixed text and reports prompt-cache reads and writes in the usage.</summary>
+    public static Behaviour CachedText(string text, int cacheReadInputTokens, int cacheWriteInputTokens) =>
+        new ReplyBehaviour(_ => new Reply([ReplyBlock.OfText(text)], "end_turn")
+        {
+            CacheReadInputTokens = cacheReadInputTokens,
+            CacheWriteInputTokens = cacheWriteInputTokens,
+        });
+
     public static Behaviour Throttling() => HttpError(HttpStatusCode.TooManyRequests, "ThrottlingException", "Too many requests, please wait before trying again.");
     public static Behaviour ModelNotReady() => HttpError(HttpStatusCode.TooManyRequests, "ModelNotReadyException", "Model is not ready to serve inference requests.");
     public static Behaviour AccessDenied() => HttpError(HttpStatusCode.Forbidden, "AccessDeniedException", "You don't have access to the model with the specified model ID.");
@@ -70,7 +85,11 @@ public abstract record Behaviour
 
 internal sealed record ReplyBehaviour(Func<RecordedRequest, Reply> Compose) : Behaviour;
 
-internal sealed record HttpErrorBehaviour(HttpStatusCode Status, string ErrorType, string Message) : Behaviour;
+internal sealed record HttpErrorBehaviour(HttpStatusCode Status, string ErrorType, string Message) : Behaviour
+{
+    /// <summary>When set, the type goes in this body member instead of the x-amzn-ErrorType header.</summary>
+    public string? TypeInBodyMember { get; init; }
+}
 
 internal sealed record StreamExceptionBehaviour(string ExceptionType, int AfterEvents, string Message, ReplyBehaviour Reply) : Behaviour;
 
@@ -86,6 +105,12 @@ public sealed record ReplyBlock(string? Text, string? ToolUseId, string? ToolNam
 /// <summary>A scripted model answer, before it is rendered as Converse JSON or ConverseStream events.</summary>
 public sealed record Reply(IReadOnlyList<ReplyBlock> Blocks, string StopReason)
 {
+    /// <summary>TokenUsage.cacheReadInputTokens; omitted when null.</summary>
+    public int? CacheReadInputTokens { get; init; }
+
+    /// <summary>TokenUsage.cacheWriteInputTokens; omitted when null.</summary>
+    public int? CacheWriteInputTokens { get; init; }
+
     internal static Reply EchoLastUserMessage(RecordedRequest request) =>
         new([ReplyBlock.OfText(request.LastUserText ?? "(no text)")], "end_turn");
 }

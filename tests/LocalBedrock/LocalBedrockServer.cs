@@ -181,6 +181,12 @@ public sealed class LocalBedrockServer : IAsyncDisposable
             return;
         }
 
+        if (ConverseValidation.FirstViolation(json) is { } violation)
+        {
+            await WriteErrorAsync(context, HttpStatusCode.BadRequest, "ValidationException", violation).ConfigureAwait(false);
+            return;
+        }
+
         var behaviour = _queue.TryDequeue(out var queued) ? queued : DefaultBehaviour;
         await BehaveAsync(context, recorded, behaviour, stream: operation == "converse-stream").ConfigureAwait(false);
     }
@@ -200,6 +206,11 @@ public sealed class LocalBedrockServer : IAsyncDisposable
                 }
 
                 await BehaveAsync(context, recorded, delay.Then, stream).ConfigureAwait(false);
+                return;
+            case HttpErrorBehaviour { TypeInBodyMember: { } member } error:
+                context.Response.StatusCode = (int)error.Status;
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(new JsonObject { [member] = error.ErrorType, ["message"] = error.Message }.ToJsonString(Compact), context.RequestAborted).ConfigureAwait(false);
                 return;
             case HttpErrorBehaviour error:
                 await WriteErrorAsync(context, error.Status, error.ErrorType, error.Message).ConfigureAwait(false);
@@ -345,7 +356,18 @@ public sealed class LocalBedrockServer : IAsyncDisposable
     {
         var input = CountWords(recorded.Body?.GetRawText() is null ? "" : AllText(recorded.Body.Value));
         var output = reply.Blocks.Sum(b => CountWords(b.Text ?? b.ToolInputJson ?? ""));
-        return new JsonObject { ["inputTokens"] = input, ["outputTokens"] = output, ["totalTokens"] = input + output };
+        var usage = new JsonObject { ["inputTokens"] = input, ["outputTokens"] = output, ["totalTokens"] = input + output };
+        if (reply.CacheReadInputTokens is { } read)
+        {
+            usage["cacheReadInputTokens"] = read;
+        }
+
+        if (reply.CacheWriteInputTokens is { } write)
+        {
+            usage["cacheWriteInputTokens"] = write;
+        }
+
+        return usage;
     }
 
     private static string AllText(JsonElement body)

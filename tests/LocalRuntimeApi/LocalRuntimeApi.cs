@@ -22,10 +22,20 @@ namespace ReferenceArchitectures.Testing.LocalRuntimeApi;
 /// https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html, so that functions run as real processes
 /// or in-process hosts can be invoked locally.
 /// </summary>
-public sealed class LocalRuntimeApi : IAsyncDisposable
+public sealed partial class LocalRuntimeApi : IAsyncDisposable
 {
     /// <summary>Synchronous invocations allow 6 MB responses (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).</summary>
     public const int BufferedResponseLimitBytes = 6 * 1024 * 1024;
+
+    /// <summary>
+    /// The Runtime API is written in Go, whose net/http reads a request's trailer section only when it ends within
+    /// the connection's 4096-byte read buffer, and fails the body with "http: suspiciously long trailer after chunked
+    /// body" otherwise (golang/go src/net/http/transfer.go, body.readTrailer). The emulator then reports the response
+    /// as Runtime.TruncatedResponse and answers 400 TruncatedHTTPRequest
+    /// (aws-lambda-runtime-interface-emulator, internal/lambda/core/directinvoke/directinvoke.go and
+    /// internal/lambda/rapi/handler/invocationresponse.go).
+    /// </summary>
+    public const int MaxTrailerBytes = 4096;
 
     private const string Prefix = "/2018-06-01/runtime";
     private const string ErrorTypeHeader = "Lambda-Runtime-Function-Error-Type";
@@ -230,7 +240,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
         }
 
         var (body, _) = await ReadLimitedAsync(context, BufferedResponseLimitBytes).ConfigureAwait(false);
-        var errorType = context.Request.Headers[ErrorTypeHeader].FirstOrDefault();
+        var errorType = ValidErrorType(context.Request.Headers[ErrorTypeHeader].FirstOrDefault());
         pending.Complete(Result(context, pending, isError: true, errorType, body, streamed: false));
         await WriteAcceptedAsync(context).ConfigureAwait(false);
     }
@@ -238,7 +248,7 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
     private async Task InitErrorAsync(HttpContext context)
     {
         var (body, _) = await ReadLimitedAsync(context, BufferedResponseLimitBytes).ConfigureAwait(false);
-        _initError.TrySetResult(new InitErrorReport(context.Request.Headers[ErrorTypeHeader].FirstOrDefault(), System.Text.Encoding.UTF8.GetString(body)));
+        _initError.TrySetResult(new InitErrorReport(ValidErrorType(context.Request.Headers[ErrorTypeHeader].FirstOrDefault()), System.Text.Encoding.UTF8.GetString(body)));
         await WriteAcceptedAsync(context).ConfigureAwait(false);
     }
 
@@ -267,7 +277,15 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
         }
 
         var trailers = ReadTrailers(context);
-        trailers.TryGetValue(ErrorTypeHeader, out var errorType);
+        if (TrailerSectionBytes(trailers) > MaxTrailerBytes)
+        {
+            // Lambda's Go server fails the body read and the invocation as truncated; the function's own error is lost.
+            pending.Complete(Result(context, pending, isError: true, "Runtime.TruncatedResponse", body.ToArray(), streamed: true) with { Chunks = chunks });
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, "TruncatedHTTPRequest", "HTTP request detected as truncated").ConfigureAwait(false);
+            return;
+        }
+
+        var errorType = trailers.TryGetValue(ErrorTypeHeader, out var sentType) ? ValidErrorType(sentType) : null;
         pending.Complete(Result(context, pending, isError: errorType is not null, errorType, body.ToArray(), streamed: true) with
         {
             Chunks = chunks,
@@ -275,6 +293,30 @@ public sealed class LocalRuntimeApi : IAsyncDisposable
         });
         await WriteAcceptedAsync(context).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The error type Lambda records: kept if it matches <c>(Runtime|Function)\.[A-Z][a-zA-Z]+</c> anywhere (Go's
+    /// regexp.MatchString is unanchored), else Function.Unknown for a Function.* value and Runtime.Unknown for the rest
+    /// (aws-lambda-runtime-interface-emulator, internal/lambda/fatalerror/fatalerror.go,
+    /// GetValidRuntimeOrFunctionErrorType). The error document in the body keeps the function's own type.
+    /// </summary>
+    public static string ValidErrorType(string? errorType)
+    {
+        errorType ??= string.Empty;
+        if (ValidErrorTypePattern().IsMatch(errorType))
+        {
+            return errorType;
+        }
+
+        return errorType.StartsWith("Function.", StringComparison.Ordinal) ? "Function.Unknown" : "Runtime.Unknown";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(Runtime|Function)\.[A-Z][a-zA-Z]+", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex ValidErrorTypePattern();
+
+    /// <summary>The trailer section as it travelled: "name: value" CRLF per field, then the closing CRLF.</summary>
+    private static int TrailerSectionBytes(Dictionary<string, string> trailers) =>
+        trailers.Count == 0 ? 0 : trailers.Sum(t => t.Key.Length + 2 + t.Value.Length + 2) + 2;
 
     private static Dictionary<string, string> ReadTrailers(HttpContext context)
     {

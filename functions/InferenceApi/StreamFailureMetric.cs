@@ -1,0 +1,59 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace ReferenceArchitectures.Functions.InferenceApi;
+
+/// <summary>
+/// Counts streams that failed after their first token. Such an invocation ends with an SSE <c>error</c> event but
+/// returns normally, so Lambda's Errors metric never sees it; this metric is what the stack's alarm watches.
+/// Written as one Embedded Metric Format line on stdout, which CloudWatch Logs turns into a metric
+/// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html):
+/// no SDK call, so the function's role needs no <c>cloudwatch:PutMetricData</c>.
+/// </summary>
+public sealed class StreamFailureMetric(TextWriter output, string functionName, TimeProvider time)
+{
+    /// <summary>The stack's alarm names the same namespace, metric and dimension (cdk/LambdaBedrock).</summary>
+    public const string Namespace = "ReferenceArchitectures/LambdaBedrock";
+    public const string MetricName = "StreamFailures";
+    public const string Dimension = "FunctionName";
+
+    public void Record(string requestId, int status)
+    {
+        var buffer = new ArrayBufferWriter<byte>(384);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("_aws");
+            json.WriteNumber("Timestamp", time.GetUtcNow().ToUnixTimeMilliseconds());
+            json.WriteStartArray("CloudWatchMetrics");
+            json.WriteStartObject();
+            json.WriteString("Namespace", Namespace);
+            json.WriteStartArray("Dimensions");
+            json.WriteStartArray();
+            json.WriteStringValue(Dimension);
+            json.WriteEndArray();
+            json.WriteEndArray();
+            json.WriteStartArray("Metrics");
+            json.WriteStartObject();
+            json.WriteString("Name", MetricName);
+            json.WriteString("Unit", "Count");
+            json.WriteEndObject();
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.WriteString(Dimension, functionName);
+            json.WriteNumber(MetricName, 1);
+
+            // Members that are neither metrics nor dimensions stay searchable in the log without becoming metrics.
+            json.WriteString("requestId", requestId);
+            json.WriteNumber("status", status);
+            json.WriteEndObject();
+        }
+
+        // One WriteLine on a synchronized writer, so the line is never interleaved with the runtime's own log lines.
+        output.WriteLine(Encoding.UTF8.GetString(buffer.WrittenSpan));
+        output.Flush();
+    }
+}
