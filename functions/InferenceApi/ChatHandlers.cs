@@ -85,7 +85,15 @@ public sealed class ChatHandlers(IChatClient chat, ChatSettings settings, Stream
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                await WriteProblemAsync(response, Describe(ex, context), context);
+                // The problem document goes out as the function's response, so Lambda records a success here too: a
+                // server-side fault is counted like one after the first token (a caller's fault, 4xx, is not).
+                var fault = Describe(ex, context);
+                if (fault.Status >= 500)
+                {
+                    streamFailures.Record(context.AwsRequestId, fault.Status);
+                }
+
+                await WriteProblemAsync(response, fault, context);
                 return;
             }
 

@@ -5,8 +5,10 @@ using System.Text.Json;
 namespace ReferenceArchitectures.Functions.InferenceApi;
 
 /// <summary>
-/// Counts streams that failed after their first token. Such an invocation ends with an SSE <c>error</c> event but
-/// returns normally, so Lambda's Errors metric never sees it; this metric is what the stack's alarm watches.
+/// Counts streams that failed with a server-side fault: after their first token (the stream ends with an SSE
+/// <c>error</c> event) or before it (the answer is a 5xx problem document). Either way the invocation returns
+/// normally, so Lambda's Errors metric never sees it, and a Function URL has no 5xx metric of API Gateway's; this
+/// metric is what the stack's alarm watches.
 /// Written as one Embedded Metric Format line on stdout, which CloudWatch Logs turns into a metric
 /// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html):
 /// no SDK call, so the function's role needs no <c>cloudwatch:PutMetricData</c>.

@@ -38,6 +38,9 @@ public sealed class StreamEndpointTests(FunctionFixture function)
         answer.AssertStatus(502);
         Assert.Equal("application/problem+json", answer.Header("content-type"));
         Assert.Contains("enable access", answer.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        // Lambda records this invocation as a success as well (the problem document is the function's response).
+        var line = await EmfLineAsync(answer.Json.GetProperty("requestId").GetString()!);
+        Assert.Equal(1, line.GetProperty("StreamFailures").GetInt32());
     }
 
     [Fact]
