@@ -35,6 +35,12 @@ public sealed class PublicLoadBalancer : Construct
     /// <summary>The logical-id path of the access-log bucket; stateful, so it must never change.</summary>
     public const string AccessLogBucketId = "AccessLogs";
 
+    /// <summary>The writer of access logs in Regions opened since August 2022.</summary>
+    public const string LogDeliveryService = "logdelivery.elasticloadbalancing.amazonaws.com";
+
+    /// <summary>The mapping's value for a Region that has no Elastic Load Balancing account.</summary>
+    private const string NoAccount = "none";
+
     public PublicLoadBalancer(Construct scope, string id, PublicLoadBalancerOptions options)
         : base(scope, id)
     {
@@ -118,29 +124,35 @@ public sealed class PublicLoadBalancer : Construct
             return;
         }
 
-        // An environment-agnostic synth (tests, CI) cannot name the Region's Elastic Load Balancing account, so the
-        // template picks it per Region from CDK's own table; Regions opened since August 2022 deliver through the
-        // log-delivery service principal instead
+        // An environment-agnostic synth (tests, CI, a pipeline that deploys the template) cannot name the Region's
+        // writer, so the template picks it at deploy time. Regions available before August 2022 deliver as the
+        // Region's Elastic Load Balancing account; later ones deliver as the log-delivery service principal
         // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).
+        // Fn::FindInMap fails the deployment for a key the mapping lacks, even inside an Fn::If branch that is not
+        // taken, so the mapping lists every Region the CDK knows, those without an account as NoAccount.
         var accounts = new CfnMapping(this, "LogDeliveryAccounts", new CfnMappingProps
         {
-            Mapping = Amazon.CDK.RegionInfo.RegionInfo.RegionMap(Amazon.CDK.RegionInfo.FactName.ELBV2_ACCOUNT)
-                .ToDictionary(entry => entry.Key, entry => (IDictionary<string, object>)new Dictionary<string, object> { ["Account"] = entry.Value }),
+            Mapping = Amazon.CDK.RegionInfo.RegionInfo.Regions.ToDictionary(region => region.Name, region => (IDictionary<string, object>)new Dictionary<string, object> { ["Account"] = region.Elbv2Account ?? NoAccount }),
         });
-        var logObjects = AccessLogBucket.ArnForObjects($"AWSLogs/{stack.Account}/*");
+        var regionAccount = accounts.FindInMap(stack.Region, "Account");
+        var hasAccount = new CfnCondition(this, "RegionHasLoadBalancingAccount", new CfnConditionProps
+        {
+            Expression = Fn.ConditionNot(Fn.ConditionEquals(regionAccount, NoAccount)),
+        });
+        var accountArn = Fn.ConditionIf(hasAccount.LogicalId, $"arn:{stack.Partition}:iam::{regionAccount}:root", Aws.NO_VALUE).ToString();
+
+        // One statement: in the older Regions the account and the service may both write; in the newer ones the
+        // account entry is left out (AWS::NoValue) and only the service remains.
         AccessLogBucket.AddToResourcePolicy(new Amazon.CDK.AWS.IAM.PolicyStatement(new Amazon.CDK.AWS.IAM.PolicyStatementProps
         {
-            Sid = "RegionalLoadBalancingAccountWritesAccessLogs",
+            Sid = "LoadBalancingWritesAccessLogs",
             Actions = ["s3:PutObject"],
-            Principals = [new Amazon.CDK.AWS.IAM.ArnPrincipal($"arn:{stack.Partition}:iam::{accounts.FindInMap(stack.Region, "Account")}:root")],
-            Resources = [logObjects],
-        }));
-        AccessLogBucket.AddToResourcePolicy(new Amazon.CDK.AWS.IAM.PolicyStatement(new Amazon.CDK.AWS.IAM.PolicyStatementProps
-        {
-            Sid = "LogDeliveryServiceWritesAccessLogs",
-            Actions = ["s3:PutObject"],
-            Principals = [new Amazon.CDK.AWS.IAM.ServicePrincipal("logdelivery.elasticloadbalancing.amazonaws.com")],
-            Resources = [logObjects],
+            Principals =
+            [
+                new Amazon.CDK.AWS.IAM.ArnPrincipal(accountArn),
+                new Amazon.CDK.AWS.IAM.ServicePrincipal(LogDeliveryService),
+            ],
+            Resources = [AccessLogBucket.ArnForObjects($"AWSLogs/{stack.Account}/*")],
         }));
         LoadBalancer.SetAttribute("access_logs.s3.enabled", "true");
         LoadBalancer.SetAttribute("access_logs.s3.bucket", AccessLogBucket.BucketName);
