@@ -36,6 +36,12 @@ public sealed class GpuCapacity : Construct
         Provider = new AsgCapacityProvider(this, "Provider", new AsgCapacityProviderProps
         {
             AutoScalingGroup = Instances,
+            // Named, because CloudFormation's default name starts with the stack's name, and ECS refuses a capacity
+            // provider whose name starts with "aws", "ecs" or "fargate": a project named AwsEmbeddings could not deploy
+            // (aws-cdk#29151; https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html).
+            // Stack names are unique in a Region, and so is this name; the stack's name is read at deploy time, so a
+            // template deployed under another name stays valid.
+            CapacityProviderName = Fn.Join("-", ["gpu", Aws.STACK_NAME]),
             EnableManagedScaling = true,
             EnableManagedTerminationProtection = true,
             // Managed draining puts an ECS lifecycle hook on the group that can outlive the capacity provider and

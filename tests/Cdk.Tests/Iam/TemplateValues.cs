@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace ReferenceArchitectures.Cdk.Tests.Iam;
 
 /// <summary>Where a template is deployed: the values of the pseudo parameters.</summary>
-public sealed record DeployTarget(string Account, string Region, string Partition = "aws")
+public sealed record DeployTarget(string Account, string Region, string Partition = "aws", string StackName = "stack")
 {
     public static DeployTarget Default { get; } = new("123456789012", "us-east-1");
 }
@@ -147,7 +147,7 @@ public sealed class TemplateValues(JsonObject template, DeployTarget target)
         "AWS::Region" => Target.Region,
         "AWS::Partition" => Target.Partition,
         "AWS::URLSuffix" => "amazonaws.com",
-        "AWS::StackName" => "stack",
+        "AWS::StackName" => Target.StackName,
         "AWS::StackId" => $"arn:{Target.Partition}:cloudformation:{Target.Region}:{Target.Account}:stack/stack/id",
         "AWS::NoValue" => throw new NotSupportedException("AWS::NoValue"),
         _ when resources.ContainsKey(name) => ResourceRef(name),
