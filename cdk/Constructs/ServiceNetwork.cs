@@ -22,7 +22,8 @@ public enum PrivateEgress
 /// <param name="NatGateways">Number of NAT gateways with <see cref="PrivateEgress.NatGateways"/>: 1 is cheapest, 2 survives the loss of one zone.</param>
 /// <param name="FlowLogRetention">How long VPC flow logs are kept.</param>
 /// <param name="LogRemovalPolicy">What <c>cdk destroy</c> does with the flow-log group.</param>
-public sealed record ServiceNetworkOptions(PrivateEgress Egress, int NatGateways, RetentionDays FlowLogRetention, RemovalPolicy LogRemovalPolicy);
+/// <param name="Zones">The Availability Zones by name (two), or null for the Region's first two.</param>
+public sealed record ServiceNetworkOptions(PrivateEgress Egress, int NatGateways, RetentionDays FlowLogRetention, RemovalPolicy LogRemovalPolicy, IReadOnlyList<string>? Zones = null);
 
 /// <summary>
 /// A VPC over two Availability Zones: the load balancer in public subnets, everything else in private ones,
@@ -41,7 +42,9 @@ public sealed class ServiceNetwork : Construct
         var withNat = options.Egress == PrivateEgress.NatGateways;
         Vpc = new Vpc(this, "Vpc", new VpcProps
         {
-            MaxAzs = AvailabilityZones,
+            // Chosen zones matter where an instance type is not offered in every zone (g5 in some Regions).
+            MaxAzs = options.Zones is null ? AvailabilityZones : null,
+            AvailabilityZones = options.Zones?.ToArray(),
             NatGateways = withNat ? options.NatGateways : 0,
             SubnetConfiguration =
             [

@@ -65,6 +65,17 @@ public sealed class FargateModelStackTests(SynthesizedAppFixture app)
     }
 
     [Fact]
+    public void Deployments_leave_the_task_count_to_the_scaling()
+    {
+        // A DesiredCount in the template is applied at every update and undoes the scaling (aws-cdk#3919); without one,
+        // an update leaves the count as it is
+        // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-desiredcount).
+        var (_, service) = template.Only("AWS::ECS::Service");
+
+        Assert.Null(service["DesiredCount"]);
+    }
+
+    [Fact]
     public void Cluster_has_container_insights()
     {
         var (_, cluster) = template.Only("AWS::ECS::Cluster");

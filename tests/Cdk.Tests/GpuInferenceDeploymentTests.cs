@@ -37,6 +37,99 @@ public sealed partial class GpuInferenceDeploymentTests(AwsNamedGpuProjectFixtur
         Assert.True(IsValidCapacityProviderName(name), $"'{name}' is not a valid capacity provider name");
     }
 
+    /// <summary>GPUs per instance type, from https://aws.amazon.com/ec2/instance-types/g5/ (the types the tests use).</summary>
+    private static readonly Dictionary<string, int> GpusByInstanceType = new(StringComparer.Ordinal) { ["g5.xlarge"] = 1, ["g5.12xlarge"] = 4 };
+
+    [Fact]
+    public void A_rolling_deployment_can_progress_at_every_task_count_the_scaling_allows()
+    {
+        var template = new ContainerTemplateQuery(project.Stack);
+        var deployment = template.Only("AWS::ECS::Service").Properties["DeploymentConfiguration"]!;
+        var (_, target) = template.Only("AWS::ApplicationAutoScaling::ScalableTarget");
+        var (_, group) = template.Only("AWS::AutoScaling::AutoScalingGroup");
+        var gpusPerTask = int.Parse((string)template.Container["ResourceRequirements"]![0]!["Value"]!, System.Globalization.CultureInfo.InvariantCulture);
+        var instanceType = (string)template.Only("AWS::EC2::LaunchTemplate").Properties["LaunchTemplateData"]!["InstanceType"]!;
+        var gpuSlots = int.Parse(group["MaxSize"]!.ToString(), System.Globalization.CultureInfo.InvariantCulture) * GpusByInstanceType[instanceType] / gpusPerTask;
+        var (minHealthy, maximum) = ((int)deployment["MinimumHealthyPercent"]!, (int)deployment["MaximumPercent"]!);
+
+        var stuck = Enumerable.Range(Math.Max(1, (int)target["MinCapacity"]!), (int)target["MaxCapacity"]!)
+            .Where(desired => desired <= (int)target["MaxCapacity"]!)
+            .Where(desired =>
+            {
+                // ECS keeps at least desired × minimumHealthyPercent running, rounded up, and at most desired × maximumPercent,
+                // rounded down (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html).
+                // A deployment moves if it may start a task on a GPU no task holds, or stop an old task first.
+                var mayStart = desired * maximum / 100 > desired && gpuSlots > desired;
+                var mayStop = (desired * minHealthy + 99) / 100 < desired;
+                return !mayStart && !mayStop;
+            })
+            .ToList();
+
+        Assert.True(stuck.Count == 0, $"A deployment at {string.Join(", ", stuck)} task(s) waits forever: min {minHealthy} %, max {maximum} %, {gpuSlots} GPU(s).");
+    }
+
+    [Fact]
+    public void Props_refuse_deployment_settings_that_would_wait_forever()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            new GpuInferenceStackProps { DeploymentMinHealthyPercent = 100, MaxInstances = 2, MaxTasks = 2 }.Validate());
+
+        Assert.Equal(nameof(GpuInferenceStackProps.DeploymentMinHealthyPercent), error.ParamName);
+        Assert.Contains("at 2 task(s)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Props_refuse_more_tasks_than_gpus()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new GpuInferenceStackProps { MaxInstances = 2, MaxTasks = 3 }.Validate());
+
+        Assert.Equal(nameof(GpuInferenceStackProps.MaxTasks), error.ParamName);
+    }
+
+    [Fact]
+    public void Deployments_leave_the_task_count_to_the_scaling()
+    {
+        // A DesiredCount in the template is applied at every update; without one, an update leaves the count as it is
+        // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-desiredcount).
+        var (_, service) = new ContainerTemplateQuery(project.Stack).Only("AWS::ECS::Service");
+
+        Assert.Null(service["DesiredCount"]);
+    }
+
+    [Fact]
+    public void Started_without_tasks_the_service_is_created_empty_and_nothing_raises_it()
+    {
+        var template = new ContainerTemplateQuery(CdkTestApp.SynthesizeGpuInference(new GpuInferenceStackProps { StartWithoutTasks = true }));
+        var (_, service) = template.Only("AWS::ECS::Service");
+        var (_, target) = template.Only("AWS::ApplicationAutoScaling::ScalableTarget");
+        var (_, group) = template.Only("AWS::AutoScaling::AutoScalingGroup");
+
+        Assert.Equal(0, (int)service["DesiredCount"]!);
+        Assert.Equal(0, (int)target["MinCapacity"]!);
+        Assert.Equal("0", group["MinSize"]!.ToString());
+    }
+
+    [Fact]
+    public void Instances_and_tasks_run_in_the_chosen_zones()
+    {
+        string[] zones = ["us-east-1b", "us-east-1d"];
+        var template = new ContainerTemplateQuery(CdkTestApp.SynthesizeGpuInference(new GpuInferenceStackProps { AvailabilityZones = zones }));
+        var subnetZones = template.PropertiesOf("AWS::EC2::Subnet").Select(subnet => (string)subnet["AvailabilityZone"]!).Distinct().Order();
+
+        Assert.Equal(zones, subnetZones);
+    }
+
+    [Theory]
+    [InlineData("us-east-1a")]
+    [InlineData("us-east-1a,us-east-1a")]
+    [InlineData("us-east-1a,use1-az4")]
+    public void Props_refuse_zones_that_are_not_two_zone_names(string zones)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new GpuInferenceStackProps { AvailabilityZones = zones.Split(',') }.Validate());
+
+        Assert.Equal(nameof(GpuInferenceStackProps.AvailabilityZones), error.ParamName);
+    }
+
     [Theory]
     [InlineData("gpu-AwsEmbeddings-GpuInference", true)]
     [InlineData("AwsEmbeddings-GpuInference-Provider", false)]
