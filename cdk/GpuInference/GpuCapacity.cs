@@ -49,6 +49,11 @@ public sealed class GpuCapacity : Construct
             // instances with tasks from being scaled in.
             EnableManagedDraining = false,
             TargetCapacityPercent = 100,
+            // Otherwise the CDK adds an iptables rule and `service iptables save` to the user data, and Amazon Linux
+            // 2023 has no iptables service, so that line fails. Containers are kept from the instance role anyway:
+            // tasks use awsvpc networking with ECS_AWSVPC_BLOCK_IMDS (below), and IMDSv2 with one hop answers no container
+            // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html, "Restricting access").
+            CanContainersAccessInstanceRole = true,
         });
         cluster.AddAsgCapacityProvider(Provider);
 
@@ -128,11 +133,13 @@ public sealed class GpuCapacity : Construct
             AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
             Description = "GPU container instances: the ECS agent's permissions only.",
         });
+        var userData = UserData.ForLinux();
+        userData.AddCommands("echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config");
         var launchTemplate = new LaunchTemplate(this, "InstanceTemplate", new LaunchTemplateProps
         {
             InstanceType = new InstanceType(options.InstanceType),
             MachineImage = options.MachineImage,
-            UserData = UserData.ForLinux(),
+            UserData = userData,
             Role = role,
             SecurityGroup = securityGroup,
             RequireImdsv2 = true,
