@@ -121,6 +121,7 @@ public sealed class PublicLoadBalancer : Construct
         {
             // The Region is known (the CLI sets it when deploying): the CDK grants the Region's log-delivery principal.
             LoadBalancer.LogAccessLogs(AccessLogBucket);
+            DeleteLoadBalancerFirst();
             return;
         }
 
@@ -158,8 +159,16 @@ public sealed class PublicLoadBalancer : Construct
         LoadBalancer.SetAttribute("access_logs.s3.bucket", AccessLogBucket.BucketName);
 
         // The load balancer checks that it may write when logging is switched on, so the policy must exist first.
-        LoadBalancer.Node.AddDependency(AccessLogBucket);
+        DeleteLoadBalancerFirst();
     }
+
+    /// <summary>
+    /// Makes the load balancer depend on the whole bucket construct: its policy and, with Destroy, the custom resource
+    /// that empties it. CloudFormation then deletes the load balancer first, and the bucket is emptied (new objects
+    /// denied first) only once nothing writes to it; otherwise a log file delivered after the emptying fails the
+    /// bucket's deletion (aws-cdk#16332). Once the bucket policy is deleted, nothing may write at all.
+    /// </summary>
+    private void DeleteLoadBalancerFirst() => LoadBalancer.Node.AddDependency(AccessLogBucket);
 
     /// <summary>
     /// Sends the listener's requests to <paramref name="service"/>. The service's security group then accepts

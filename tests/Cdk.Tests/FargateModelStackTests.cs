@@ -210,6 +210,44 @@ public sealed class FargateModelStackTests(SynthesizedAppFixture app)
         Assert.Equal("Retain", (string?)template.Template.Resource(bucketId)["DeletionPolicy"]);
     }
 
+    public static TheoryData<bool> Pinned() => [false, true];
+
+    [Theory]
+    [MemberData(nameof(Pinned))]
+    public void A_destroyed_access_log_bucket_is_emptied_only_after_the_load_balancer_is_gone(bool pinned)
+    {
+        // CloudFormation deletes a resource before every resource it depends on
+        // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html). The
+        // emptying custom resource denies new objects, then deletes those there are; a load balancer still running
+        // at that moment writes logs after it (aws-cdk#16332), and the bucket's deletion then fails.
+        var props = new FargateModelStackProps
+        {
+            AccessLogRemovalPolicy = Amazon.CDK.RemovalPolicy.DESTROY,
+            Env = pinned ? new Amazon.CDK.Environment { Account = "123456789012", Region = "eu-west-1" } : null,
+        };
+        var template = new ContainerTemplateQuery(CdkTestApp.SynthesizeFargateModel(props));
+        var loadBalancer = template.Only("AWS::ElasticLoadBalancingV2::LoadBalancer").Id;
+        var emptying = template.Only("Custom::S3AutoDeleteObjects").Id;
+
+        Assert.Contains(emptying, DependsOnTransitively(template, loadBalancer));
+    }
+
+    private static HashSet<string> DependsOnTransitively(ContainerTemplateQuery template, string logicalId)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([logicalId]);
+        while (pending.TryPop(out var id))
+        {
+            var dependencies = template.Template.Resource(id)["DependsOn"] is null ? [] : template.DependsOn(id);
+            foreach (var dependency in dependencies.Where(found.Add))
+            {
+                pending.Push(dependency);
+            }
+        }
+
+        return found;
+    }
+
     [Fact]
     public void Template_matches_its_snapshot() => Snapshot.Verify(app.FargateModel);
 
