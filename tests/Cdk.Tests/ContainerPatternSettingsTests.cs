@@ -137,11 +137,28 @@ public sealed class ContainerPatternSettingsTests
     [InlineData("gpuInference:certificateArn", "my-cert")]
     [InlineData("gpuInference:accessLogExpirationDays", "3651")]
     [InlineData("gpuInference:alarmEmail", "nobody")]
+    [InlineData("gpuInference:startWithoutTasks", "yes")]
+    [InlineData("gpuInference:deploymentMinHealthyPercent", "100")]
+    [InlineData("gpuInference:deploymentMaxPercent", "201")]
+    [InlineData("gpuInference:availabilityZones", "us-east-1a")]
     public void Bad_gpu_context_values_stop_synthesis_naming_the_key(string key, string value)
     {
         var error = Assert.Throws<ContextSettingException>(() => GpuInferenceSettings.FromContext(Node(new() { [key] = value }), null));
 
         Assert.Equal(key, error.Key);
+    }
+
+    [Fact]
+    public void Gpu_zones_and_a_start_without_tasks_come_from_context()
+    {
+        var props = GpuInferenceSettings.FromContext(Node(new()
+        {
+            ["gpuInference:availabilityZones"] = "us-east-1b,us-east-1d",
+            ["gpuInference:startWithoutTasks"] = "true",
+        }), null);
+
+        Assert.Equal(["us-east-1b", "us-east-1d"], props.AvailabilityZones);
+        Assert.True(props.StartWithoutTasks);
     }
     //#endif
 
