@@ -1,8 +1,13 @@
 using Amazon.CDK;
+using Amazon.CDK.AWS.Apigatewayv2;
+using Amazon.CDK.AwsApigatewayv2Authorizers;
+using Amazon.CDK.AwsApigatewayv2Integrations;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ECS;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
+using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.S3;
+using Amazon.CDK.AWS.WAFv2;
 using Constructs;
 using ElbProtocol = Amazon.CDK.AWS.ElasticLoadBalancingV2.Protocol;
 
@@ -18,7 +23,35 @@ public sealed record PublicLoadBalancerOptions(
     string? CertificateArn,
     Duration DeregistrationDelay,
     Duration AccessLogExpiration,
-    RemovalPolicy AccessLogRemovalPolicy);
+    RemovalPolicy AccessLogRemovalPolicy)
+{
+    /// <summary>Who can reach the model server; see <see cref="EndpointExposure"/>.</summary>
+    public EndpointExposure Exposure { get; init; } = EndpointExposure.Authenticated;
+
+    /// <summary>With <see cref="EndpointExposure.Authenticated"/>: how long the API's access logs are kept, and what <c>cdk destroy</c> does with them.</summary>
+    public RetentionDays ApiLogRetention { get; init; } = RetentionDays.ONE_MONTH;
+
+    public RemovalPolicy ApiLogRemovalPolicy { get; init; } = RemovalPolicy.DESTROY;
+
+    /// <summary>Requests one client address may make in five minutes before a WAF rule blocks it; null adds no web ACL.</summary>
+    public int? RateLimitPerFiveMinutes { get; init; }
+}
+
+/// <summary>Who can reach a model server's load balancer.</summary>
+public enum EndpointExposure
+{
+    /// <summary>
+    /// An HTTP API with IAM authorization in front of an internal load balancer, reached through a VPC link: callers
+    /// sign requests with SigV4, as pattern 1's do.
+    /// </summary>
+    Authenticated,
+
+    /// <summary>An internal load balancer: only clients in the VPC (or connected to it) reach it.</summary>
+    Internal,
+
+    /// <summary>An internet-facing load balancer: anyone can call it. For trials; HTTPS unless plain HTTP is allowed explicitly.</summary>
+    Public,
+}
 
 /// <summary>Where the load balancer sends requests and how it decides a target is healthy.</summary>
 /// <param name="ContainerName">The container that listens.</param>
@@ -27,8 +60,10 @@ public sealed record PublicLoadBalancerOptions(
 public sealed record LoadBalancedContainer(string ContainerName, int ContainerPort, string HealthCheckPath);
 
 /// <summary>
-/// An internet-facing Application Load Balancer with one listener (HTTPS with a certificate, HTTP without),
-/// access logs in an encrypted, SSL-only bucket, and a target group per service. Shared by the container patterns.
+/// The model server's entry point: an Application Load Balancer with one listener (HTTPS with a certificate, HTTP
+/// without) that forwards only the API's paths, access logs in an encrypted, SSL-only bucket, and a target group per
+/// service; internal, behind an IAM-authorized HTTP API, or internet-facing (<see cref="EndpointExposure"/>). Shared by
+/// the container patterns. (The name predates the internal choices; the logical ids depend on it.)
 /// </summary>
 public sealed class PublicLoadBalancer : Construct
 {
@@ -37,6 +72,12 @@ public sealed class PublicLoadBalancer : Construct
 
     /// <summary>The writer of access logs in Regions opened since August 2022.</summary>
     public const string LogDeliveryService = "logdelivery.elasticloadbalancing.amazonaws.com";
+
+    /// <summary>The paths the load balancer forwards: the API. Everything else (<c>/metrics</c> among it) gets a 404 there.</summary>
+    public static readonly string[] ForwardedPaths = ["/v1/*", "/health/ready"];
+
+    /// <summary>The route of the HTTP API with <see cref="EndpointExposure.Authenticated"/>.</summary>
+    public const string ApiRoute = "/v1/{proxy+}";
 
     /// <summary>The mapping's value for a Region that has no Elastic Load Balancing account.</summary>
     private const string NoAccount = "none";
@@ -64,8 +105,8 @@ public sealed class PublicLoadBalancer : Construct
         LoadBalancer = new ApplicationLoadBalancer(this, "LoadBalancer", new ApplicationLoadBalancerProps
         {
             Vpc = options.Vpc,
-            InternetFacing = true,
-            VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PUBLIC },
+            InternetFacing = options.Exposure == EndpointExposure.Public,
+            VpcSubnets = options.Exposure == EndpointExposure.Public ? new SubnetSelection { SubnetType = SubnetType.PUBLIC } : ServiceNetwork.PrivateSubnets,
             DropInvalidHeaderFields = true,
             // Teardown must complete; the load balancer holds no state.
             DeletionProtection = false,
@@ -80,7 +121,8 @@ public sealed class PublicLoadBalancer : Construct
                 Protocol = ApplicationProtocol.HTTPS,
                 Certificates = [ListenerCertificate.FromArn(certificateArn)],
                 SslPolicy = SslPolicy.RECOMMENDED_TLS,
-                Open = true,
+                Open = options.Exposure == EndpointExposure.Public,
+                DefaultAction = NotFound(),
             });
             LoadBalancer.AddRedirect(new ApplicationLoadBalancerRedirectConfig { SourcePort = 80, TargetPort = 443 });
         }
@@ -90,17 +132,146 @@ public sealed class PublicLoadBalancer : Construct
             {
                 Port = 80,
                 Protocol = ApplicationProtocol.HTTP,
-                Open = true,
+                Open = options.Exposure == EndpointExposure.Public,
+                DefaultAction = NotFound(),
             });
         }
 
-        foreach (var securityGroup in LoadBalancer.Connections.SecurityGroups)
+        if (options.Exposure == EndpointExposure.Public)
         {
-            NagAcknowledgements.Acknowledge(securityGroup, "AwsSolutions-EC23", NagReasons.PublicIngress);
+            foreach (var securityGroup in LoadBalancer.Connections.SecurityGroups)
+            {
+                NagAcknowledgements.Acknowledge(securityGroup, "AwsSolutions-EC23", NagReasons.PublicIngress);
+            }
+        }
+        else if (options.Exposure == EndpointExposure.Internal)
+        {
+            // Clients in the VPC, or in networks routed to it, call the load balancer directly.
+            LoadBalancer.Connections.AllowFrom(Peer.Ipv4(ServiceNetwork.CidrBlock), Port.Tcp(ListenerPort(options)), "Clients in the VPC");
         }
 
         DeregistrationDelay = options.DeregistrationDelay;
-        Url = (options.CertificateArn is null ? "http://" : "https://") + LoadBalancer.LoadBalancerDnsName;
+        var loadBalancerUrl = (options.CertificateArn is null ? "http://" : "https://") + LoadBalancer.LoadBalancerDnsName;
+        Url = options.Exposure == EndpointExposure.Authenticated ? CreateSignedApi(options) : loadBalancerUrl;
+        if (options.RateLimitPerFiveMinutes is { } limit)
+        {
+            AddRateLimit(limit);
+        }
+    }
+
+    /// <summary>
+    /// Checks a stack's endpoint settings and throws an <see cref="ArgumentException"/> naming the property at fault:
+    /// a public endpoint needs a certificate unless plain HTTP is allowed, the signed API is HTTPS at API Gateway and
+    /// takes no certificate, and WAF's rate-based rules count from 10 to 2,000,000,000 requests
+    /// (https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html).
+    /// </summary>
+    public static void RequireEndpoint(EndpointExposure exposure, string? certificateArn, bool allowPlainHttp, int? rateLimit,
+        string certificateName, string rateLimitName)
+    {
+        if (exposure == EndpointExposure.Public && certificateArn is null && !allowPlainHttp)
+        {
+            throw new ArgumentException(
+                $"{certificateName} is required for a public endpoint: without it anyone on the path reads and alters requests. Set AllowPlainHttp for a short trial.",
+                certificateName);
+        }
+
+        if (exposure == EndpointExposure.Authenticated && certificateArn is not null)
+        {
+            throw new ArgumentException(
+                $"{certificateName} applies to internal and public endpoints; the authenticated endpoint is the HTTP API, which serves HTTPS itself.",
+                certificateName);
+        }
+
+        if (rateLimit is { } limit)
+        {
+            PropsRules.RequireRange(limit, 10, 2_000_000_000, rateLimitName);
+        }
+    }
+
+    /// <summary>With <see cref="EndpointExposure.Authenticated"/>, the HTTP API callers sign their requests to; otherwise null.</summary>
+    public HttpApi? Api { get; private set; }
+
+    private static int ListenerPort(PublicLoadBalancerOptions options) => options.CertificateArn is null ? 80 : 443;
+
+    // A path the API does not have gets a problem document, without reaching a task.
+    private static ListenerAction NotFound() => ListenerAction.FixedResponse(404, new FixedResponseOptions
+    {
+        ContentType = "application/problem+json",
+        MessageBody = "{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404}",
+    });
+
+    /// <summary>
+    /// An HTTP API with IAM authorization on <see cref="ApiRoute"/>, reaching the internal load balancer through a VPC
+    /// link (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-private.html).
+    /// The link's security group may only reach the listener, and the listener accepts only it.
+    /// </summary>
+    private string CreateSignedApi(PublicLoadBalancerOptions options)
+    {
+        var linkGroup = new SecurityGroup(this, "VpcLinkSecurityGroup", new SecurityGroupProps
+        {
+            Vpc = options.Vpc,
+            Description = "The HTTP API's VPC link: reaches the internal load balancer's listener, nothing else.",
+            AllowAllOutbound = false,
+        });
+        LoadBalancer.Connections.AllowFrom(linkGroup, Port.Tcp(ListenerPort(options)), "The HTTP API's VPC link");
+        var link = new VpcLink(this, "VpcLink", new VpcLinkProps { Vpc = options.Vpc, Subnets = ServiceNetwork.PrivateSubnets, SecurityGroups = [linkGroup] });
+
+        Api = new HttpApi(this, "Api", new HttpApiProps
+        {
+            Description = "The model server's API: SigV4-signed requests, forwarded to the internal load balancer.",
+            CreateDefaultStage = false,
+        });
+        var stage = Api.AddStage("DefaultStage", new HttpStageOptions { StageName = "$default", AutoDeploy = true });
+        var accessLogs = new LogGroup(this, "ApiAccessLogs", new LogGroupProps
+        {
+            Retention = options.ApiLogRetention,
+            RemovalPolicy = options.ApiLogRemovalPolicy,
+        });
+        // The HttpStage L2 of CDK 2.160 has no access-log option; set it on the CloudFormation resource.
+        ((CfnStage)stage.Node.DefaultChild!).AccessLogSettings = new CfnStage.AccessLogSettingsProperty
+        {
+            DestinationArn = accessLogs.LogGroupArn,
+            Format = "{\"requestId\":\"$context.requestId\",\"caller\":\"$context.identity.caller\",\"ip\":\"$context.identity.sourceIp\",\"requestTime\":\"$context.requestTime\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\",\"latency\":\"$context.integrationLatency\"}",
+        };
+        _ = Api.AddRoutes(new AddRoutesOptions
+        {
+            Path = ApiRoute,
+            Methods = [Amazon.CDK.AWS.Apigatewayv2.HttpMethod.ANY],
+            Integration = new HttpAlbIntegration("LoadBalancer", Listener, new HttpAlbIntegrationProps { VpcLink = link }),
+            Authorizer = new HttpIamAuthorizer(),
+        });
+        return stage.Url.TrimEnd('/');
+    }
+
+    /// <summary>A regional web ACL on the load balancer that blocks an address past <paramref name="limit"/> requests in five minutes.</summary>
+    private void AddRateLimit(int limit)
+    {
+        var visibility = new CfnWebACL.VisibilityConfigProperty { CloudWatchMetricsEnabled = true, SampledRequestsEnabled = true, MetricName = "ModelEndpoint" };
+        var acl = new CfnWebACL(this, "WebAcl", new CfnWebACLProps
+        {
+            Scope = "REGIONAL",
+            DefaultAction = new CfnWebACL.DefaultActionProperty { Allow = new CfnWebACL.AllowActionProperty() },
+            VisibilityConfig = visibility,
+            Rules = new object[]
+            {
+                new CfnWebACL.RuleProperty
+                {
+                    Name = "RequestsPerAddress",
+                    Priority = 0,
+                    Action = new CfnWebACL.RuleActionProperty { Block = new CfnWebACL.BlockActionProperty() },
+                    Statement = new CfnWebACL.StatementProperty
+                    {
+                        RateBasedStatement = new CfnWebACL.RateBasedStatementProperty { Limit = limit, AggregateKeyType = "IP" },
+                    },
+                    VisibilityConfig = new CfnWebACL.VisibilityConfigProperty { CloudWatchMetricsEnabled = true, SampledRequestsEnabled = true, MetricName = "RequestsPerAddress" },
+                },
+            },
+        });
+        _ = new CfnWebACLAssociation(this, "WebAclAssociation", new CfnWebACLAssociationProps
+        {
+            ResourceArn = LoadBalancer.LoadBalancerArn,
+            WebAclArn = acl.AttrArn,
+        });
     }
 
     public ApplicationLoadBalancer LoadBalancer { get; }
@@ -178,8 +349,12 @@ public sealed class PublicLoadBalancer : Construct
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(container);
+        // Prometheus scrapers in the VPC reach /metrics on the task directly; the load balancer never forwards it.
+        service.Connections.AllowFrom(Peer.Ipv4(ServiceNetwork.CidrBlock), Port.Tcp(container.ContainerPort), "Metrics scrapers in the VPC");
         return Listener.AddTargets(id, new AddApplicationTargetsProps
         {
+            Priority = 10,
+            Conditions = [ListenerCondition.PathPatterns(ForwardedPaths)],
             Port = container.ContainerPort,
             Protocol = ApplicationProtocol.HTTP,
             Targets =

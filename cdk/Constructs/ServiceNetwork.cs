@@ -34,6 +34,12 @@ public sealed class ServiceNetwork : Construct
     /// <summary>Two zones: the smallest layout in which a load balancer and a service survive the loss of one.</summary>
     public const int AvailabilityZones = 2;
 
+    /// <summary>
+    /// The VPC's address range (the CDK's default, written out): security groups that accept "the VPC" name it as a
+    /// literal, which cdk-nag can check and a reader can see.
+    /// </summary>
+    public const string CidrBlock = "10.0.0.0/16";
+
     public ServiceNetwork(Construct scope, string id, ServiceNetworkOptions options)
         : base(scope, id)
     {
@@ -42,6 +48,7 @@ public sealed class ServiceNetwork : Construct
         var withNat = options.Egress == PrivateEgress.NatGateways;
         Vpc = new Vpc(this, "Vpc", new VpcProps
         {
+            IpAddresses = IpAddresses.Cidr(CidrBlock),
             // Chosen zones matter where an instance type is not offered in every zone (g5 in some Regions).
             MaxAzs = options.Zones is null ? AvailabilityZones : null,
             AvailabilityZones = options.Zones?.ToArray(),

@@ -84,7 +84,13 @@ public sealed class FargateModelStack : Stack
             props.CertificateArn,
             Duration.Seconds(props.DeregistrationDelaySeconds),
             Duration.Days(props.AccessLogExpirationDays),
-            props.AccessLogRemovalPolicy));
+            props.AccessLogRemovalPolicy)
+        {
+            Exposure = props.Exposure,
+            ApiLogRetention = props.LogRetention,
+            ApiLogRemovalPolicy = props.LogRemovalPolicy,
+            RateLimitPerFiveMinutes = props.RateLimitPerFiveMinutes,
+        });
         TargetGroup = LoadBalancer.AddService("ModelServer", Service, new LoadBalancedContainer(ContainerName, props.ContainerPort, props.HealthCheckPath), Duration.Seconds(15));
 
         ServiceScaling.Apply(Service, TargetGroup, new ServiceScalingOptions(props.MinTasks, props.MaxTasks, props.CpuTargetPercent, props.RequestsPerTarget));

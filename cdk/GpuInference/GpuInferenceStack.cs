@@ -106,7 +106,13 @@ public sealed class GpuInferenceStack : Stack
             props.CertificateArn,
             Duration.Seconds(props.DeregistrationDelaySeconds),
             Duration.Days(props.AccessLogExpirationDays),
-            props.AccessLogRemovalPolicy));
+            props.AccessLogRemovalPolicy)
+        {
+            Exposure = props.Exposure,
+            ApiLogRetention = props.LogRetention,
+            ApiLogRemovalPolicy = props.LogRemovalPolicy,
+            RateLimitPerFiveMinutes = props.RateLimitPerFiveMinutes,
+        });
         TargetGroup = LoadBalancer.AddService("ModelServer", Service, new LoadBalancedContainer(ContainerName, props.ContainerPort, props.HealthCheckPath), Duration.Seconds(15));
         ServiceScaling.Apply(Service, TargetGroup, new ServiceScalingOptions(props.StartWithoutTasks ? 0 : props.MinTasks, props.MaxTasks, props.CpuTargetPercent, props.RequestsPerTarget));
 

@@ -22,12 +22,12 @@ public sealed class FargateModelStackTests(SynthesizedAppFixture app)
     }
 
     [Fact]
-    public void Load_balancer_is_internet_facing_in_the_public_subnets()
+    public void Load_balancer_is_internal_in_the_private_subnets()
     {
         var (_, loadBalancer) = template.Only("AWS::ElasticLoadBalancingV2::LoadBalancer");
 
-        Assert.Equal("internet-facing", (string?)loadBalancer["Scheme"]);
-        Assert.All(loadBalancer["Subnets"]!.AsArray(), subnet => Assert.Contains("PublicSubnet", (string)subnet!["Ref"]!, StringComparison.Ordinal));
+        Assert.Equal("internal", (string?)loadBalancer["Scheme"]);
+        Assert.All(loadBalancer["Subnets"]!.AsArray(), subnet => Assert.True(template.IsPrivateSubnet(subnet), $"{subnet} is not a private subnet"));
     }
 
     [Fact]
@@ -149,21 +149,23 @@ public sealed class FargateModelStackTests(SynthesizedAppFixture app)
     }
 
     [Fact]
-    public void Tasks_accept_traffic_only_from_the_load_balancer()
+    public void Tasks_accept_traffic_only_from_the_load_balancer_and_from_inside_the_vpc()
     {
         var serviceGroup = (string)template.Only("AWS::ECS::Service").Properties["NetworkConfiguration"]!["AwsvpcConfiguration"]!["SecurityGroups"]![0]!["Fn::GetAtt"]![0]!;
         var loadBalancerGroup = (string)template.Only("AWS::ElasticLoadBalancingV2::LoadBalancer").Properties["SecurityGroups"]![0]!["Fn::GetAtt"]![0]!;
+        var vpcCidr = (string)template.Only("AWS::EC2::VPC").Properties["CidrBlock"]!;
 
-        var inlineIngress = template.Template.Resource(serviceGroup)["Properties"]!["SecurityGroupIngress"];
+        var inlineIngress = template.Template.Resource(serviceGroup)["Properties"]!["SecurityGroupIngress"]?.AsArray() ?? [];
         var ingress = template.PropertiesOf("AWS::EC2::SecurityGroupIngress")
             .Where(rule => (string?)rule["GroupId"]!["Fn::GetAtt"]![0] == serviceGroup)
+            .Concat(inlineIngress.Select(rule => rule!.AsObject()))
             .ToList();
 
-        Assert.Null(inlineIngress);
-        var rule = Assert.Single(ingress);
-        Assert.Equal(loadBalancerGroup, (string?)rule["SourceSecurityGroupId"]!["Fn::GetAtt"]![0]);
-        Assert.Equal(8080, (int)rule["FromPort"]!);
-        Assert.Equal(8080, (int)rule["ToPort"]!);
+        // The load balancer for the API; a metrics scraper in the VPC for /metrics, which the load balancer never forwards.
+        Assert.Equal(2, ingress.Count);
+        Assert.All(ingress, rule => Assert.Equal((8080, 8080), ((int)rule["FromPort"]!, (int)rule["ToPort"]!)));
+        Assert.Contains(ingress, rule => (string?)rule["SourceSecurityGroupId"]?["Fn::GetAtt"]?[0] == loadBalancerGroup);
+        Assert.Contains(ingress, rule => (string?)rule["CidrIp"] == vpcCidr);
     }
 
     [Fact]
@@ -257,6 +259,7 @@ public sealed class FargateModelStackTests(SynthesizedAppFixture app)
             [
                 "AWS::Logs::LogGroup ModelServerLogsF2B8FD5E",
                 "AWS::Logs::LogGroup NetworkFlowLogs2BEC3212",
+                "AWS::Logs::LogGroup PublicEndpointApiAccessLogsE7C82DF2",
                 "AWS::S3::Bucket PublicEndpointAccessLogs7F52BE2E",
             ],
             DataResources.LogicalIds(app.FargateModel));

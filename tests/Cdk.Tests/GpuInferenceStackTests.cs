@@ -229,6 +229,7 @@ public sealed class GpuInferenceStackTests(SynthesizedAppFixture app)
             [
                 "AWS::Logs::LogGroup ModelServerLogsF2B8FD5E",
                 "AWS::Logs::LogGroup NetworkFlowLogs2BEC3212",
+                "AWS::Logs::LogGroup PublicEndpointApiAccessLogsE7C82DF2",
                 "AWS::Logs::LogGroup TeardownReleaseLogs07292161",
                 "AWS::S3::Bucket PublicEndpointAccessLogs7F52BE2E",
             ],
