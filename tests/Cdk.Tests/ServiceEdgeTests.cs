@@ -67,13 +67,26 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
     public void Every_load_balancer_can_write_its_access_logs_pinned(string region) =>
         AssertAccessLogsDelivered(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region));
 
+    /// <summary>Whether the app holds a pattern with a load balancer (a project made from pattern 1 or 4 has none).</summary>
+    private static bool HasLoadBalancers()
+    {
+        var any = false;
+        //#if (FargateModel)
+        any = true;
+        //#endif
+        //#if (GpuInference)
+        any = true;
+        //#endif
+        return any;
+    }
+
     private static void AssertAccessLogsDelivered(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target)
     {
         var edges = stacks.Values
             .SelectMany(stack => ServiceEdges.LoadBalancerAccessLogs(stack.StackName, new TemplateValues(JsonNode.Parse(stack.Json)!.AsObject(), target)))
             .ToList();
 
-        Assert.NotEmpty(edges);
+        Assert.Equal(HasLoadBalancers(), edges.Count > 0);
         Assert.All(edges, edge => Assert.True(edge.Verdict == Verdict.Allowed, edge.ToString()));
     }
 
