@@ -80,6 +80,23 @@ public sealed class ModelEndpointTests(SynthesizedAppFixture app)
 
         Assert.Equal(nameof(FargateModelStackProps.CertificateArn), refused.ParamName);
     }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task The_internal_and_public_endpoints_pass_cdk_nag_too()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var internalEndpoint = CdkTestApp.SynthesizeFargateModel(new FargateModelStackProps { Exposure = EndpointExposure.Internal, RateLimitPerFiveMinutes = 500 });
+        var publicEndpoint = CdkTestApp.SynthesizeFargateModel(new FargateModelStackProps
+        {
+            Exposure = EndpointExposure.Public,
+            CertificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+        });
+
+        var result = await NagCheck.RunAsync([internalEndpoint.TemplatePath, publicEndpoint.TemplatePath], timeout.Token);
+
+        Assert.True(result.ExitCode == 0, result.Output);
+    }
     //#endif
 
     //#if (GpuInference)
