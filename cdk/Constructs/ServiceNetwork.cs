@@ -22,7 +22,8 @@ public enum PrivateEgress
 /// <param name="NatGateways">Number of NAT gateways with <see cref="PrivateEgress.NatGateways"/>: 1 is cheapest, 2 survives the loss of one zone.</param>
 /// <param name="FlowLogRetention">How long VPC flow logs are kept.</param>
 /// <param name="LogRemovalPolicy">What <c>cdk destroy</c> does with the flow-log group.</param>
-public sealed record ServiceNetworkOptions(PrivateEgress Egress, int NatGateways, RetentionDays FlowLogRetention, RemovalPolicy LogRemovalPolicy);
+/// <param name="Zones">The Availability Zones by name (two), or null for the Region's first two.</param>
+public sealed record ServiceNetworkOptions(PrivateEgress Egress, int NatGateways, RetentionDays FlowLogRetention, RemovalPolicy LogRemovalPolicy, IReadOnlyList<string>? Zones = null);
 
 /// <summary>
 /// A VPC over two Availability Zones: the load balancer in public subnets, everything else in private ones,
@@ -33,6 +34,12 @@ public sealed class ServiceNetwork : Construct
     /// <summary>Two zones: the smallest layout in which a load balancer and a service survive the loss of one.</summary>
     public const int AvailabilityZones = 2;
 
+    /// <summary>
+    /// The VPC's address range (the CDK's default, written out): security groups that accept "the VPC" name it as a
+    /// literal, which cdk-nag can check and a reader can see.
+    /// </summary>
+    public const string CidrBlock = "10.0.0.0/16";
+
     public ServiceNetwork(Construct scope, string id, ServiceNetworkOptions options)
         : base(scope, id)
     {
@@ -41,7 +48,10 @@ public sealed class ServiceNetwork : Construct
         var withNat = options.Egress == PrivateEgress.NatGateways;
         Vpc = new Vpc(this, "Vpc", new VpcProps
         {
-            MaxAzs = AvailabilityZones,
+            IpAddresses = IpAddresses.Cidr(CidrBlock),
+            // Chosen zones matter where an instance type is not offered in every zone (g5 in some Regions).
+            MaxAzs = options.Zones is null ? AvailabilityZones : null,
+            AvailabilityZones = options.Zones?.ToArray(),
             NatGateways = withNat ? options.NatGateways : 0,
             SubnetConfiguration =
             [

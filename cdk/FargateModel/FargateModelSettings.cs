@@ -16,9 +16,20 @@ public static class FargateModelSettings
     private static readonly IReadOnlyDictionary<string, PrivateEgress> Egresses =
         new Dictionary<string, PrivateEgress>(StringComparer.Ordinal) { ["nat"] = PrivateEgress.NatGateways, ["endpoints"] = PrivateEgress.VpcEndpoints };
 
+    private static readonly IReadOnlyDictionary<string, EndpointExposure> Exposures = new Dictionary<string, EndpointExposure>(StringComparer.Ordinal)
+    {
+        ["authenticated"] = EndpointExposure.Authenticated,
+        ["internal"] = EndpointExposure.Internal,
+        ["public"] = EndpointExposure.Public,
+    };
+
+    private static readonly IReadOnlyDictionary<string, bool> YesOrNo =
+        new Dictionary<string, bool>(StringComparer.Ordinal) { ["true"] = true, ["false"] = false };
+
     // Settings whose key is not the property's name in camel case.
     private static readonly IReadOnlyDictionary<string, string> SettingNames = new Dictionary<string, string>(StringComparer.Ordinal)
     {
+        [nameof(FargateModelStackProps.RateLimitPerFiveMinutes)] = "wafRateLimit",
         [nameof(FargateModelStackProps.CpuUnits)] = "cpu",
     };
 
@@ -41,6 +52,9 @@ public static class FargateModelSettings
             Egress = context.GetChoice("egress", Egresses) ?? defaults.Egress,
             NatGateways = context.GetInt("natGateways") ?? defaults.NatGateways,
             CertificateArn = context.GetString("certificateArn"),
+            Exposure = context.GetChoice("exposure", Exposures) ?? defaults.Exposure,
+            AllowPlainHttp = context.GetChoice("allowPlainHttp", YesOrNo) ?? defaults.AllowPlainHttp,
+            RateLimitPerFiveMinutes = context.GetInt("wafRateLimit"),
             HealthCheckGracePeriodSeconds = context.GetInt("healthCheckGracePeriodSeconds") ?? defaults.HealthCheckGracePeriodSeconds,
             DeregistrationDelaySeconds = context.GetInt("deregistrationDelaySeconds") ?? defaults.DeregistrationDelaySeconds,
             P99ResponseTimeAlarmSeconds = context.GetDouble("p99ResponseTimeAlarmSeconds") ?? defaults.P99ResponseTimeAlarmSeconds,

@@ -66,7 +66,11 @@ public sealed class FargateModelStack : Stack
         {
             Cluster = Cluster,
             TaskDefinition = taskDefinition,
-            DesiredCount = props.MinTasks,
+            // No desired count: one in the template is applied again at every deployment and undoes the scaling
+            // (aws-cdk#3919). CloudFormation creates the service with one task and leaves the count alone afterwards;
+            // registering the scalable target raises it to MinTasks
+            // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-desiredcount,
+            // https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html).
             AssignPublicIp = false,
             VpcSubnets = ServiceNetwork.PrivateSubnets,
             CircuitBreaker = new DeploymentCircuitBreaker { Enable = true, Rollback = true },
@@ -80,7 +84,13 @@ public sealed class FargateModelStack : Stack
             props.CertificateArn,
             Duration.Seconds(props.DeregistrationDelaySeconds),
             Duration.Days(props.AccessLogExpirationDays),
-            props.AccessLogRemovalPolicy));
+            props.AccessLogRemovalPolicy)
+        {
+            Exposure = props.Exposure,
+            ApiLogRetention = props.LogRetention,
+            ApiLogRemovalPolicy = props.LogRemovalPolicy,
+            RateLimitPerFiveMinutes = props.RateLimitPerFiveMinutes,
+        });
         TargetGroup = LoadBalancer.AddService("ModelServer", Service, new LoadBalancedContainer(ContainerName, props.ContainerPort, props.HealthCheckPath), Duration.Seconds(15));
 
         ServiceScaling.Apply(Service, TargetGroup, new ServiceScalingOptions(props.MinTasks, props.MaxTasks, props.CpuTargetPercent, props.RequestsPerTarget));

@@ -53,6 +53,18 @@ public sealed class FargateModelStackProps : StackProps
     /// <summary>The p99 target response time above which an alarm fires.</summary>
     public double P99ResponseTimeAlarmSeconds { get; init; } = 1;
 
+    /// <summary>
+    /// Who reaches the model server. Authenticated (default): an HTTP API with IAM authorization in front of an
+    /// internal load balancer; Internal: clients in the VPC; Public: anyone, for trials.
+    /// </summary>
+    public EndpointExposure Exposure { get; init; } = EndpointExposure.Authenticated;
+
+    /// <summary>With <see cref="EndpointExposure.Public"/> and no certificate: serve plain HTTP anyway (a short trial only).</summary>
+    public bool AllowPlainHttp { get; init; }
+
+    /// <summary>Requests one address may make in five minutes before a WAF rule blocks it; null adds no web ACL.</summary>
+    public int? RateLimitPerFiveMinutes { get; init; }
+
     public RetentionDays LogRetention { get; init; } = RetentionDays.ONE_MONTH;
 
     /// <summary>Destroy, so that <c>cdk destroy</c> of a trial leaves nothing behind; choose Retain where logs are evidence.</summary>
@@ -91,6 +103,7 @@ public sealed class FargateModelStackProps : StackProps
         PropsRules.RequireRange(ContainerPort, 1, 65535, nameof(ContainerPort));
         PropsRules.RequirePositive(P99ResponseTimeAlarmSeconds, nameof(P99ResponseTimeAlarmSeconds));
         PropsRules.RequireCertificateArn(CertificateArn, nameof(CertificateArn));
+        PublicLoadBalancer.RequireEndpoint(Exposure, CertificateArn, AllowPlainHttp, RateLimitPerFiveMinutes, nameof(CertificateArn), nameof(RateLimitPerFiveMinutes));
         PropsRules.RequireEmail(AlarmEmail, nameof(AlarmEmail));
         PropsRules.RequirePath(HealthCheckPath, nameof(HealthCheckPath));
     }

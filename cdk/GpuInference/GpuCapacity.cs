@@ -36,6 +36,12 @@ public sealed class GpuCapacity : Construct
         Provider = new AsgCapacityProvider(this, "Provider", new AsgCapacityProviderProps
         {
             AutoScalingGroup = Instances,
+            // Named, because CloudFormation's default name starts with the stack's name, and ECS refuses a capacity
+            // provider whose name starts with "aws", "ecs" or "fargate": a project named AwsEmbeddings could not deploy
+            // (aws-cdk#29151; https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html).
+            // Stack names are unique in a Region, and so is this name; the stack's name is read at deploy time, so a
+            // template deployed under another name stays valid.
+            CapacityProviderName = Fn.Join("-", ["gpu", Aws.STACK_NAME]),
             EnableManagedScaling = true,
             EnableManagedTerminationProtection = true,
             // Managed draining puts an ECS lifecycle hook on the group that can outlive the capacity provider and
@@ -43,6 +49,11 @@ public sealed class GpuCapacity : Construct
             // instances with tasks from being scaled in.
             EnableManagedDraining = false,
             TargetCapacityPercent = 100,
+            // Otherwise the CDK adds an iptables rule and `service iptables save` to the user data, and Amazon Linux
+            // 2023 has no iptables service, so that line fails. Containers are kept from the instance role anyway:
+            // tasks use awsvpc networking with ECS_AWSVPC_BLOCK_IMDS (below), and IMDSv2 with one hop answers no container
+            // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html, "Restricting access").
+            CanContainersAccessInstanceRole = true,
         });
         cluster.AddAsgCapacityProvider(Provider);
 
@@ -122,11 +133,13 @@ public sealed class GpuCapacity : Construct
             AssumedBy = new ServicePrincipal("ec2.amazonaws.com"),
             Description = "GPU container instances: the ECS agent's permissions only.",
         });
+        var userData = UserData.ForLinux();
+        userData.AddCommands("echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config");
         var launchTemplate = new LaunchTemplate(this, "InstanceTemplate", new LaunchTemplateProps
         {
             InstanceType = new InstanceType(options.InstanceType),
             MachineImage = options.MachineImage,
-            UserData = UserData.ForLinux(),
+            UserData = userData,
             Role = role,
             SecurityGroup = securityGroup,
             RequireImdsv2 = true,

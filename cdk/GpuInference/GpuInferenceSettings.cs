@@ -20,9 +20,20 @@ public static class GpuInferenceSettings
     public static IReadOnlyDictionary<string, bool> Booleans { get; } =
         new Dictionary<string, bool>(StringComparer.Ordinal) { ["true"] = true, ["false"] = false };
 
+    private static readonly IReadOnlyDictionary<string, EndpointExposure> Exposures = new Dictionary<string, EndpointExposure>(StringComparer.Ordinal)
+    {
+        ["authenticated"] = EndpointExposure.Authenticated,
+        ["internal"] = EndpointExposure.Internal,
+        ["public"] = EndpointExposure.Public,
+    };
+
+    private static readonly IReadOnlyDictionary<string, bool> YesOrNo =
+        new Dictionary<string, bool>(StringComparer.Ordinal) { ["true"] = true, ["false"] = false };
+
     // Settings whose key is not the property's name in camel case.
     private static readonly IReadOnlyDictionary<string, string> SettingNames = new Dictionary<string, string>(StringComparer.Ordinal)
     {
+        [nameof(GpuInferenceStackProps.RateLimitPerFiveMinutes)] = "wafRateLimit",
         [nameof(GpuInferenceStackProps.ContainerCpuUnits)] = "containerCpu",
     };
 
@@ -46,6 +57,10 @@ public static class GpuInferenceSettings
             ContainerMemoryMiB = context.GetInt("containerMemoryMiB") ?? defaults.ContainerMemoryMiB,
             MinTasks = context.GetInt("minTasks") ?? defaults.MinTasks,
             MaxTasks = context.GetInt("maxTasks") ?? defaults.MaxTasks,
+            StartWithoutTasks = context.GetChoice("startWithoutTasks", Booleans) ?? defaults.StartWithoutTasks,
+            DeploymentMinHealthyPercent = context.GetInt("deploymentMinHealthyPercent") ?? defaults.DeploymentMinHealthyPercent,
+            DeploymentMaxPercent = context.GetInt("deploymentMaxPercent") ?? defaults.DeploymentMaxPercent,
+            AvailabilityZones = context.GetList("availabilityZones"),
             CpuTargetPercent = context.GetInt("cpuTargetPercent") ?? defaults.CpuTargetPercent,
             RequestsPerTarget = context.GetInt("requestsPerTarget") ?? defaults.RequestsPerTarget,
             HealthCheckGracePeriodSeconds = context.GetInt("healthCheckGracePeriodSeconds") ?? defaults.HealthCheckGracePeriodSeconds,
@@ -56,6 +71,9 @@ public static class GpuInferenceSettings
             Egress = context.GetChoice("egress", Egresses) ?? defaults.Egress,
             NatGateways = context.GetInt("natGateways") ?? defaults.NatGateways,
             CertificateArn = context.GetString("certificateArn"),
+            Exposure = context.GetChoice("exposure", Exposures) ?? defaults.Exposure,
+            AllowPlainHttp = context.GetChoice("allowPlainHttp", YesOrNo) ?? defaults.AllowPlainHttp,
+            RateLimitPerFiveMinutes = context.GetInt("wafRateLimit"),
             LogRetention = context.GetChoice("logRetentionDays", CommonChoices.LogRetentionDays) ?? defaults.LogRetention,
             LogRemovalPolicy = context.GetChoice("logRemovalPolicy", CommonChoices.RemovalPolicies) ?? defaults.LogRemovalPolicy,
             AccessLogExpirationDays = context.GetInt("accessLogExpirationDays") ?? defaults.AccessLogExpirationDays,

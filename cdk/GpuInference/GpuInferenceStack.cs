@@ -38,7 +38,7 @@ public sealed class GpuInferenceStack : Stack
     {
         props.Validate();
 
-        Network = new ServiceNetwork(this, "Network", new ServiceNetworkOptions(props.Egress, props.NatGateways, props.LogRetention, props.LogRemovalPolicy));
+        Network = new ServiceNetwork(this, "Network", new ServiceNetworkOptions(props.Egress, props.NatGateways, props.LogRetention, props.LogRemovalPolicy, props.AvailabilityZones));
         // Container instances talk to ECS itself, which tasks on Fargate never need
         // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/vpc-endpoints.html).
         Network.AddInterfaceEndpoints(
@@ -82,14 +82,19 @@ public sealed class GpuInferenceStack : Stack
         {
             Cluster = Cluster,
             TaskDefinition = taskDefinition,
-            DesiredCount = props.MinTasks,
+            // No desired count unless asked to start without tasks: a count in the template is applied again at every
+            // deployment and undoes the scaling (aws-cdk#3919). Without one, CloudFormation creates the service with
+            // one task and leaves the count alone afterwards; the scalable target then holds it between the bounds
+            // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-desiredcount).
+            DesiredCount = props.StartWithoutTasks ? 0 : null,
             VpcSubnets = ServiceNetwork.PrivateSubnets,
             CapacityProviderStrategies = [new CapacityProviderStrategy { CapacityProvider = CapacityProvider.CapacityProviderName, Weight = 1 }],
             CircuitBreaker = new DeploymentCircuitBreaker { Enable = true, Rollback = true },
             HealthCheckGracePeriod = Duration.Seconds(props.HealthCheckGracePeriodSeconds),
-            // A new task starts before the old one stops, on a second instance that managed scaling launches.
-            MinHealthyPercent = 100,
-            MaxHealthyPercent = 200,
+            // A new task starts on a free GPU if there is one; at MaxTasks every GPU is taken, so an old task stops
+            // first (props.Validate checks that a deployment can progress at every task count).
+            MinHealthyPercent = props.DeploymentMinHealthyPercent,
+            MaxHealthyPercent = props.DeploymentMaxPercent,
         });
         // The association cannot be removed while a service still uses the capacity provider. The CDK creates it
         // inside the cluster only at synth, so the dependency is on the cluster construct: CloudFormation then
@@ -101,9 +106,15 @@ public sealed class GpuInferenceStack : Stack
             props.CertificateArn,
             Duration.Seconds(props.DeregistrationDelaySeconds),
             Duration.Days(props.AccessLogExpirationDays),
-            props.AccessLogRemovalPolicy));
+            props.AccessLogRemovalPolicy)
+        {
+            Exposure = props.Exposure,
+            ApiLogRetention = props.LogRetention,
+            ApiLogRemovalPolicy = props.LogRemovalPolicy,
+            RateLimitPerFiveMinutes = props.RateLimitPerFiveMinutes,
+        });
         TargetGroup = LoadBalancer.AddService("ModelServer", Service, new LoadBalancedContainer(ContainerName, props.ContainerPort, props.HealthCheckPath), Duration.Seconds(15));
-        ServiceScaling.Apply(Service, TargetGroup, new ServiceScalingOptions(props.MinTasks, props.MaxTasks, props.CpuTargetPercent, props.RequestsPerTarget));
+        ServiceScaling.Apply(Service, TargetGroup, new ServiceScalingOptions(props.StartWithoutTasks ? 0 : props.MinTasks, props.MaxTasks, props.CpuTargetPercent, props.RequestsPerTarget));
 
         Alarms = new ServiceAlarms(this, "Alarms", "GPU model server alarms", props.AlarmEmail);
         Alarms.AddTargetGroupAlarms(TargetGroup, Duration.Millis(props.P99ResponseTimeAlarmSeconds * 1000));

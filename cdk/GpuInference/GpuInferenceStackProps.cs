@@ -61,6 +61,27 @@ public sealed partial class GpuInferenceStackProps : StackProps
     /// <summary>One task per GPU: with <see cref="MaxInstances"/> single-GPU instances, at most that many tasks can run.</summary>
     public int MaxTasks { get; init; } = 2;
 
+    /// <summary>
+    /// Creates (or keeps) the service with no task, and lets nothing raise it: the stack then deploys without a GPU,
+    /// whatever the quota and the zones offer. Deploy again without it to start <see cref="MinTasks"/> tasks; that
+    /// deployment does not wait for them. CloudFormation otherwise creates the service with one task and waits
+    /// until it runs.
+    /// </summary>
+    public bool StartWithoutTasks { get; init; }
+
+    /// <summary>
+    /// Running tasks a deployment keeps, as a percentage of the desired count (rounded up). Below 100 so that a
+    /// deployment at <see cref="MaxTasks"/> can stop an old task to free its GPU: at 100 with every GPU taken, the new
+    /// task never finds one.
+    /// </summary>
+    public int DeploymentMinHealthyPercent { get; init; } = 50;
+
+    /// <summary>Tasks a deployment may run, as a percentage of the desired count (rounded down).</summary>
+    public int DeploymentMaxPercent { get; init; } = 200;
+
+    /// <summary>The two Availability Zones, by name, in which instances run; null takes the Region's first two, which may not offer <see cref="InstanceType"/>.</summary>
+    public IReadOnlyList<string>? AvailabilityZones { get; init; }
+
     public int CpuTargetPercent { get; init; } = 70;
 
     /// <summary>Requests per task per minute the service is scaled to hold.</summary>
@@ -90,6 +111,18 @@ public sealed partial class GpuInferenceStackProps : StackProps
     public int NatGateways { get; init; } = 1;
 
     public string? CertificateArn { get; init; }
+
+    /// <summary>
+    /// Who reaches the model server. Authenticated (default): an HTTP API with IAM authorization in front of an
+    /// internal load balancer; Internal: clients in the VPC; Public: anyone, for trials.
+    /// </summary>
+    public EndpointExposure Exposure { get; init; } = EndpointExposure.Authenticated;
+
+    /// <summary>With <see cref="EndpointExposure.Public"/> and no certificate: serve plain HTTP anyway (a short trial only).</summary>
+    public bool AllowPlainHttp { get; init; }
+
+    /// <summary>Requests one address may make in five minutes before a WAF rule blocks it; null adds no web ACL.</summary>
+    public int? RateLimitPerFiveMinutes { get; init; }
 
     public RetentionDays LogRetention { get; init; } = RetentionDays.ONE_MONTH;
 
@@ -149,7 +182,11 @@ public sealed partial class GpuInferenceStackProps : StackProps
         PropsRules.RequireRange(ContainerCpuUnits, 128, 192 * 1024, nameof(ContainerCpuUnits));
         PropsRules.RequireRange(ContainerMemoryMiB, 512, 2048 * 1024, nameof(ContainerMemoryMiB));
         PropsRules.RequireRange(MinTasks, 0, 1000, nameof(MinTasks));
-        PropsRules.RequireRange(MaxTasks, Math.Max(1, MinTasks), 1000, nameof(MaxTasks));
+        PropsRules.RequireRange(MaxTasks, Math.Max(1, MinTasks), MaxInstances * GpusPerTask, nameof(MaxTasks));
+        PropsRules.RequireRange(DeploymentMinHealthyPercent, 0, 100, nameof(DeploymentMinHealthyPercent));
+        PropsRules.RequireRange(DeploymentMaxPercent, 100, 200, nameof(DeploymentMaxPercent));
+        RequireDeploymentsCanProgress();
+        RequireZones();
         PropsRules.RequireRange(CpuTargetPercent, 10, 95, nameof(CpuTargetPercent));
         PropsRules.RequireRange(RequestsPerTarget, 1, 1_000_000, nameof(RequestsPerTarget));
         PropsRules.RequireRange(HealthCheckGracePeriodSeconds, 0, 7200, nameof(HealthCheckGracePeriodSeconds));
@@ -159,6 +196,7 @@ public sealed partial class GpuInferenceStackProps : StackProps
         PropsRules.RequireRange(ContainerPort, 1, 65535, nameof(ContainerPort));
         PropsRules.RequirePositive(P99ResponseTimeAlarmSeconds, nameof(P99ResponseTimeAlarmSeconds));
         PropsRules.RequireCertificateArn(CertificateArn, nameof(CertificateArn));
+        PublicLoadBalancer.RequireEndpoint(Exposure, CertificateArn, AllowPlainHttp, RateLimitPerFiveMinutes, nameof(CertificateArn), nameof(RateLimitPerFiveMinutes));
         PropsRules.RequireEmail(AlarmEmail, nameof(AlarmEmail));
         PropsRules.RequirePath(HealthCheckPath, nameof(HealthCheckPath));
         if (ModelS3Uri is not null && ModelS3Location is null)
@@ -168,6 +206,56 @@ public sealed partial class GpuInferenceStackProps : StackProps
                 nameof(ModelS3Uri));
         }
     }
+
+    /// <summary>One task per GPU, one GPU per instance: the instance types this pattern is for have one.</summary>
+    public const int GpusPerTask = 1;
+
+    /// <summary>
+    /// Whether a rolling deployment at <paramref name="desired"/> tasks can make progress when <paramref name="gpus"/>
+    /// GPUs exist at most. ECS keeps at least desired × minimum-healthy % running (rounded up) and at most desired ×
+    /// maximum % (rounded down)
+    /// (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html#sd-deploymentconfiguration).
+    /// It progresses if it may start a task on a free GPU, or stop an old task first.
+    /// </summary>
+    public static bool DeploymentCanProgress(int desired, int minHealthyPercent, int maxPercent, int gpus)
+    {
+        var mayStart = (desired * maxPercent / 100) > desired && gpus > desired;
+        var mayStop = (int)Math.Ceiling(desired * minHealthyPercent / 100.0) < desired;
+        return desired == 0 || mayStart || mayStop;
+    }
+
+    private void RequireDeploymentsCanProgress()
+    {
+        var gpus = MaxInstances * GpusPerTask;
+        foreach (var desired in Enumerable.Range(Math.Max(1, MinTasks), MaxTasks - Math.Max(1, MinTasks) + 1))
+        {
+            if (!DeploymentCanProgress(desired, DeploymentMinHealthyPercent, DeploymentMaxPercent, gpus))
+            {
+                throw new ArgumentException(
+                    $"{nameof(DeploymentMinHealthyPercent)} {DeploymentMinHealthyPercent} with {nameof(DeploymentMaxPercent)} {DeploymentMaxPercent} lets a deployment at {desired} task(s) neither stop an old task nor start a new one on the {gpus} GPU(s) of {nameof(MaxInstances)}; lower {nameof(DeploymentMinHealthyPercent)} or raise {nameof(MaxInstances)}.",
+                    nameof(DeploymentMinHealthyPercent));
+            }
+        }
+    }
+
+    private void RequireZones()
+    {
+        if (AvailabilityZones is null)
+        {
+            return;
+        }
+
+        if (AvailabilityZones.Count != ServiceNetwork.AvailabilityZones || AvailabilityZones.Distinct(StringComparer.Ordinal).Count() != AvailabilityZones.Count
+            || !AvailabilityZones.All(ZoneName().IsMatch))
+        {
+            throw new ArgumentException(
+                $"{nameof(AvailabilityZones)} must be {ServiceNetwork.AvailabilityZones} different zone names of one Region, such as us-east-1a,us-east-1c; got '{string.Join(",", AvailabilityZones)}'.",
+                nameof(AvailabilityZones));
+        }
+    }
+
+    [GeneratedRegex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$")]
+    private static partial Regex ZoneName();
 
     [GeneratedRegex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$")]
     private static partial Regex InstanceTypeName();

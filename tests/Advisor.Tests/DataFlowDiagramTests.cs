@@ -46,18 +46,22 @@ public sealed class DataFlowDiagramTests(SynthesizedAppFixture app)
     [Theory]
     [InlineData(FargateModelStack.ConstructId)]
     [InlineData(GpuInferenceStack.ConstructId)]
-    public void Patterns_2_and_3_client_calls_the_load_balancer_which_forwards_to_the_service(string stackName)
+    public void Patterns_2_and_3_client_calls_the_signed_api_which_reaches_the_load_balancer_which_forwards_to_the_service(string stackName)
     {
         var graph = app.Graph(stackName);
         var client = graph.Single(ArchitectureGraph.ClientType);
+        var api = graph.Single("AWS::ApiGatewayV2::Api");
         var loadBalancer = graph.Single("AWS::ElasticLoadBalancingV2::LoadBalancer");
         var service = graph.Single("AWS::ECS::Service");
 
-        var listener = graph.MainPathArrow(client, loadBalancer);
+        var route = graph.MainPathArrow(client, api);
+        var link = graph.MainPathArrow(api, loadBalancer);
         var forward = graph.MainPathArrow(loadBalancer, service);
 
-        Assert.Equal(["HTTP :80"], listener.Labels);
+        Assert.Equal(["ANY /v1/{proxy+}"], route.Labels);
+        Assert.Equal(["HTTP (VPC link)"], link.Labels);
         Assert.Equal(["HTTP :8080"], forward.Labels);
+        Assert.Empty(graph.Between(client, loadBalancer));
         Assert.Empty(graph.Between(service, loadBalancer));
     }
 

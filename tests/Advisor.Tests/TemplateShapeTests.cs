@@ -52,7 +52,74 @@ public sealed class TemplateReaderTests
         {
             var (shapes, _) = TemplateShapeReader.Apply(DeploymentShapes.Defaults, path);
 
-            Assert.Equal(new FargateServiceShape(2048, 8192, CpuArchitecture.X64, 3, 12, 50, 2), shapes.FargateModel);
+            Assert.Equal(new FargateServiceShape(2048, 8192, CpuArchitecture.X64, 3, 12, 50, 2) { Endpoint = new(SignedApi: false) }, shapes.FargateModel);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
+
+/// <summary>What patterns 2 and 3 put in front of the load balancer is priced too.</summary>
+public sealed class EndpointPricingTests
+{
+    private static readonly Tools.Advisor.Workload.WorkloadProfile MillionRequestsADay =
+        new Tools.Advisor.Workload.WorkloadProfile { RequestsPerDay = 1_000_000 }.Validated();
+
+    [Fact]
+    public void The_default_signed_api_is_priced_per_request_for_both_container_patterns()
+    {
+        var estimator = TestPrices.Estimator();
+
+        foreach (var estimate in new[] { estimator.EstimateFargateModel(MillionRequestsADay), estimator.EstimateGpuInference(MillionRequestsADay) })
+        {
+            var api = Assert.Single(estimate.LineItems, item => item.Name == "API Gateway HTTP API");
+            // About 30.4 million requests a month at $1.00 per million (the first 300 million).
+            Assert.InRange(api.MonthlyUsd, 30, 31);
+            Assert.DoesNotContain(estimate.LineItems, item => item.Name.StartsWith("WAF", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Callers_in_the_vpc_are_priced_with_an_internal_endpoint_and_no_api()
+    {
+        var estimate = TestPrices.Estimator().EstimateFargateModel(MillionRequestsADay with { CallersInVpc = true });
+
+        Assert.DoesNotContain(estimate.LineItems, item => item.Name == "API Gateway HTTP API");
+        Assert.Contains(estimate.Notes, note => note.Contains("exposure=internal", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_rate_limit_adds_the_web_acl_its_rule_and_its_requests()
+    {
+        var shapes = DeploymentShapes.Defaults with
+        {
+            FargateModel = DeploymentShapes.Defaults.FargateModel with { Endpoint = new(SignedApi: false, WebAcl: true) },
+        };
+        var estimate = new CostEstimator(TestPrices.Repository, shapes).EstimateFargateModel(MillionRequestsADay);
+
+        Assert.DoesNotContain(estimate.LineItems, item => item.Name == "API Gateway HTTP API");
+        Assert.Equal(6.00, Assert.Single(estimate.LineItems, item => item.Name == "WAF web ACL").MonthlyUsd, 2);
+        Assert.InRange(Assert.Single(estimate.LineItems, item => item.Name == "WAF requests").MonthlyUsd, 18, 19);
+    }
+
+    [Fact]
+    public void A_template_with_an_http_api_and_a_web_acl_is_read_as_such()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"fargate-{Guid.NewGuid():N}.template.json");
+        File.WriteAllText(path, """
+            { "Resources": {
+              "Service": { "Type": "AWS::ECS::Service", "Properties": {} },
+              "Task": { "Type": "AWS::ECS::TaskDefinition", "Properties": { "RequiresCompatibilities": ["FARGATE"], "Cpu": "1024", "Memory": "2048" } },
+              "Api": { "Type": "AWS::ApiGatewayV2::Api", "Properties": {} },
+              "Acl": { "Type": "AWS::WAFv2::WebACL", "Properties": {} } } }
+            """);
+        try
+        {
+            var (shapes, _) = TemplateShapeReader.Apply(DeploymentShapes.Defaults, path);
+
+            Assert.Equal(new EndpointShape(SignedApi: true, WebAcl: true), shapes.FargateModel.Endpoint);
         }
         finally
         {

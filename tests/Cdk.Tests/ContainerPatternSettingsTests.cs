@@ -26,6 +26,8 @@ public sealed class ContainerPatternSettingsTests
             ["fargateModel:minTasks"] = "1",
             ["fargateModel:egress"] = "endpoints",
             ["fargateModel:certificateArn"] = "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+            ["fargateModel:exposure"] = "public",
+            ["fargateModel:wafRateLimit"] = "2000",
             ["fargateModel:accessLogRemovalPolicy"] = "destroy",
         }), null);
 
@@ -35,6 +37,8 @@ public sealed class ContainerPatternSettingsTests
         Assert.Equal(1, props.MinTasks);
         Assert.Equal(PrivateEgress.VpcEndpoints, props.Egress);
         Assert.Equal(RemovalPolicy.DESTROY, props.AccessLogRemovalPolicy);
+        Assert.Equal(EndpointExposure.Public, props.Exposure);
+        Assert.Equal(2000, props.RateLimitPerFiveMinutes);
     }
     //#endif
 
@@ -137,11 +141,30 @@ public sealed class ContainerPatternSettingsTests
     [InlineData("gpuInference:certificateArn", "my-cert")]
     [InlineData("gpuInference:accessLogExpirationDays", "3651")]
     [InlineData("gpuInference:alarmEmail", "nobody")]
+    [InlineData("gpuInference:startWithoutTasks", "yes")]
+    [InlineData("gpuInference:deploymentMinHealthyPercent", "100")]
+    [InlineData("gpuInference:deploymentMaxPercent", "201")]
+    [InlineData("gpuInference:availabilityZones", "us-east-1a")]
+    [InlineData("gpuInference:exposure", "open")]
+    [InlineData("gpuInference:wafRateLimit", "5")]
     public void Bad_gpu_context_values_stop_synthesis_naming_the_key(string key, string value)
     {
         var error = Assert.Throws<ContextSettingException>(() => GpuInferenceSettings.FromContext(Node(new() { [key] = value }), null));
 
         Assert.Equal(key, error.Key);
+    }
+
+    [Fact]
+    public void Gpu_zones_and_a_start_without_tasks_come_from_context()
+    {
+        var props = GpuInferenceSettings.FromContext(Node(new()
+        {
+            ["gpuInference:availabilityZones"] = "us-east-1b,us-east-1d",
+            ["gpuInference:startWithoutTasks"] = "true",
+        }), null);
+
+        Assert.Equal(["us-east-1b", "us-east-1d"], props.AvailabilityZones);
+        Assert.True(props.StartWithoutTasks);
     }
     //#endif
 
@@ -162,6 +185,7 @@ public sealed class ContainerPatternVariantTests
         {
             Image = PublicImage,
             CertificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+            Exposure = EndpointExposure.Public,
             Egress = PrivateEgress.VpcEndpoints,
         }));
 

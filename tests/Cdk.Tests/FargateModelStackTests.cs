@@ -22,12 +22,12 @@ public sealed class FargateModelStackTests(SynthesizedAppFixture app)
     }
 
     [Fact]
-    public void Load_balancer_is_internet_facing_in_the_public_subnets()
+    public void Load_balancer_is_internal_in_the_private_subnets()
     {
         var (_, loadBalancer) = template.Only("AWS::ElasticLoadBalancingV2::LoadBalancer");
 
-        Assert.Equal("internet-facing", (string?)loadBalancer["Scheme"]);
-        Assert.All(loadBalancer["Subnets"]!.AsArray(), subnet => Assert.Contains("PublicSubnet", (string)subnet!["Ref"]!, StringComparison.Ordinal));
+        Assert.Equal("internal", (string?)loadBalancer["Scheme"]);
+        Assert.All(loadBalancer["Subnets"]!.AsArray(), subnet => Assert.True(template.IsPrivateSubnet(subnet), $"{subnet} is not a private subnet"));
     }
 
     [Fact]
@@ -62,6 +62,17 @@ public sealed class FargateModelStackTests(SynthesizedAppFixture app)
         Assert.Equal(2, (int)target["MinCapacity"]!);
         Assert.Equal(10, (int)target["MaxCapacity"]!);
         Assert.Equal(["ALBRequestCountPerTarget", "ECSServiceAverageCPUUtilization"], metrics);
+    }
+
+    [Fact]
+    public void Deployments_leave_the_task_count_to_the_scaling()
+    {
+        // A DesiredCount in the template is applied at every update and undoes the scaling (aws-cdk#3919); without one,
+        // an update leaves the count as it is
+        // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-desiredcount).
+        var (_, service) = template.Only("AWS::ECS::Service");
+
+        Assert.Null(service["DesiredCount"]);
     }
 
     [Fact]
@@ -138,21 +149,23 @@ public sealed class FargateModelStackTests(SynthesizedAppFixture app)
     }
 
     [Fact]
-    public void Tasks_accept_traffic_only_from_the_load_balancer()
+    public void Tasks_accept_traffic_only_from_the_load_balancer_and_from_inside_the_vpc()
     {
         var serviceGroup = (string)template.Only("AWS::ECS::Service").Properties["NetworkConfiguration"]!["AwsvpcConfiguration"]!["SecurityGroups"]![0]!["Fn::GetAtt"]![0]!;
         var loadBalancerGroup = (string)template.Only("AWS::ElasticLoadBalancingV2::LoadBalancer").Properties["SecurityGroups"]![0]!["Fn::GetAtt"]![0]!;
+        var vpcCidr = (string)template.Only("AWS::EC2::VPC").Properties["CidrBlock"]!;
 
-        var inlineIngress = template.Template.Resource(serviceGroup)["Properties"]!["SecurityGroupIngress"];
+        var inlineIngress = template.Template.Resource(serviceGroup)["Properties"]!["SecurityGroupIngress"]?.AsArray() ?? [];
         var ingress = template.PropertiesOf("AWS::EC2::SecurityGroupIngress")
             .Where(rule => (string?)rule["GroupId"]!["Fn::GetAtt"]![0] == serviceGroup)
+            .Concat(inlineIngress.Select(rule => rule!.AsObject()))
             .ToList();
 
-        Assert.Null(inlineIngress);
-        var rule = Assert.Single(ingress);
-        Assert.Equal(loadBalancerGroup, (string?)rule["SourceSecurityGroupId"]!["Fn::GetAtt"]![0]);
-        Assert.Equal(8080, (int)rule["FromPort"]!);
-        Assert.Equal(8080, (int)rule["ToPort"]!);
+        // The load balancer for the API; a metrics scraper in the VPC for /metrics, which the load balancer never forwards.
+        Assert.Equal(2, ingress.Count);
+        Assert.All(ingress, rule => Assert.Equal((8080, 8080), ((int)rule["FromPort"]!, (int)rule["ToPort"]!)));
+        Assert.Contains(ingress, rule => (string?)rule["SourceSecurityGroupId"]?["Fn::GetAtt"]?[0] == loadBalancerGroup);
+        Assert.Contains(ingress, rule => (string?)rule["CidrIp"] == vpcCidr);
     }
 
     [Fact]
@@ -199,6 +212,44 @@ public sealed class FargateModelStackTests(SynthesizedAppFixture app)
         Assert.Equal("Retain", (string?)template.Template.Resource(bucketId)["DeletionPolicy"]);
     }
 
+    public static TheoryData<bool> Pinned() => [false, true];
+
+    [Theory]
+    [MemberData(nameof(Pinned))]
+    public void A_destroyed_access_log_bucket_is_emptied_only_after_the_load_balancer_is_gone(bool pinned)
+    {
+        // CloudFormation deletes a resource before every resource it depends on
+        // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html). The
+        // emptying custom resource denies new objects, then deletes those there are; a load balancer still running
+        // at that moment writes logs after it (aws-cdk#16332), and the bucket's deletion then fails.
+        var props = new FargateModelStackProps
+        {
+            AccessLogRemovalPolicy = Amazon.CDK.RemovalPolicy.DESTROY,
+            Env = pinned ? new Amazon.CDK.Environment { Account = "123456789012", Region = "eu-west-1" } : null,
+        };
+        var template = new ContainerTemplateQuery(CdkTestApp.SynthesizeFargateModel(props));
+        var loadBalancer = template.Only("AWS::ElasticLoadBalancingV2::LoadBalancer").Id;
+        var emptying = template.Only("Custom::S3AutoDeleteObjects").Id;
+
+        Assert.Contains(emptying, DependsOnTransitively(template, loadBalancer));
+    }
+
+    private static HashSet<string> DependsOnTransitively(ContainerTemplateQuery template, string logicalId)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([logicalId]);
+        while (pending.TryPop(out var id))
+        {
+            var dependencies = template.Template.Resource(id)["DependsOn"] is null ? [] : template.DependsOn(id);
+            foreach (var dependency in dependencies.Where(found.Add))
+            {
+                pending.Push(dependency);
+            }
+        }
+
+        return found;
+    }
+
     [Fact]
     public void Template_matches_its_snapshot() => Snapshot.Verify(app.FargateModel);
 
@@ -208,6 +259,7 @@ public sealed class FargateModelStackTests(SynthesizedAppFixture app)
             [
                 "AWS::Logs::LogGroup ModelServerLogsF2B8FD5E",
                 "AWS::Logs::LogGroup NetworkFlowLogs2BEC3212",
+                "AWS::Logs::LogGroup PublicEndpointApiAccessLogsE7C82DF2",
                 "AWS::S3::Bucket PublicEndpointAccessLogs7F52BE2E",
             ],
             DataResources.LogicalIds(app.FargateModel));

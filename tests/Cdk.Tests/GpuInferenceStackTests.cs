@@ -34,6 +34,17 @@ public sealed class GpuInferenceStackTests(SynthesizedAppFixture app)
     }
 
     [Fact]
+    public void User_data_runs_on_amazon_linux_2023()
+    {
+        // The ECS GPU AMI is Amazon Linux 2023, which has no iptables service: `service iptables save` fails there.
+        var commands = string.Join("", TemplateQuery.Strings(LaunchTemplate["UserData"]!["Fn::Base64"]!["Fn::Join"]![1])).Split('\n');
+
+        Assert.Equal("#!/bin/bash", commands[0]);
+        Assert.DoesNotContain(commands, command => command.Contains("service iptables", StringComparison.Ordinal));
+        Assert.Contains("echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config", commands);
+    }
+
+    [Fact]
     public void Root_volume_is_encrypted_gp3_of_100_GiB()
     {
         var volume = Assert.Single(LaunchTemplate["BlockDeviceMappings"]!.AsArray())!;
@@ -218,6 +229,7 @@ public sealed class GpuInferenceStackTests(SynthesizedAppFixture app)
             [
                 "AWS::Logs::LogGroup ModelServerLogsF2B8FD5E",
                 "AWS::Logs::LogGroup NetworkFlowLogs2BEC3212",
+                "AWS::Logs::LogGroup PublicEndpointApiAccessLogsE7C82DF2",
                 "AWS::Logs::LogGroup TeardownReleaseLogs07292161",
                 "AWS::S3::Bucket PublicEndpointAccessLogs7F52BE2E",
             ],

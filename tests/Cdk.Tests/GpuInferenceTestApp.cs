@@ -11,7 +11,8 @@ public static partial class CdkTestApp
         var app = CreateApp(outdir);
         var stack = new GpuInferenceStack(app, GpuInferenceStack.ConstructId, props);
         app.Synth();
-        return Read(outdir, stack.StackName);
+        // The template file is named by the artifact id, which is the stack name only when no name is given.
+        return Read(outdir, stack.ArtifactId);
     }
 }
 

@@ -47,6 +47,49 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
     public void Every_alarm_can_publish_to_its_topic_pinned(string region) =>
         AssertAlarmsReachTopics(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region));
 
+    /// <summary>
+    /// Regions on both sides of the August 2022 line, among them every Region the log-delivery mapping once lacked
+    /// (where Fn::FindInMap failed the deploy).
+    /// </summary>
+    public static TheoryData<string> AccessLogRegions() =>
+    [
+        "us-east-1", "eu-west-1", "ap-southeast-3", "ap-south-2", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
+        "eu-central-2", "eu-south-2", "il-central-1", "me-central-1", "ca-west-1", "mx-central-1",
+    ];
+
+    [Theory]
+    [MemberData(nameof(AccessLogRegions))]
+    public void Every_load_balancer_can_write_its_access_logs_environment_agnostic(string region) =>
+        AssertAccessLogsDelivered(app.Stacks, new DeployTarget(DeployTarget.Default.Account, region));
+
+    [Theory]
+    [MemberData(nameof(Regions))]
+    public void Every_load_balancer_can_write_its_access_logs_pinned(string region) =>
+        AssertAccessLogsDelivered(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region));
+
+    /// <summary>Whether the app holds a pattern with a load balancer (a project made from pattern 1 or 4 has none).</summary>
+    private static bool HasLoadBalancers()
+    {
+        var any = false;
+        //#if (FargateModel)
+        any = true;
+        //#endif
+        //#if (GpuInference)
+        any = true;
+        //#endif
+        return any;
+    }
+
+    private static void AssertAccessLogsDelivered(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target)
+    {
+        var edges = stacks.Values
+            .SelectMany(stack => ServiceEdges.LoadBalancerAccessLogs(stack.StackName, new TemplateValues(JsonNode.Parse(stack.Json)!.AsObject(), target)))
+            .ToList();
+
+        Assert.Equal(HasLoadBalancers(), edges.Count > 0);
+        Assert.All(edges, edge => Assert.True(edge.Verdict == Verdict.Allowed, edge.ToString()));
+    }
+
     private static void AssertAlarmsReachTopics(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target)
     {
         var edges = stacks.Values

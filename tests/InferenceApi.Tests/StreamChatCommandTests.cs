@@ -109,6 +109,43 @@ public sealed class StreamChatCommandTests(FunctionFixture function) : IAsyncLif
         Assert.Contains("usage: stream-chat", errors, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Stream_chat_signs_an_embeddings_request_for_the_model_servers_http_api()
+    {
+        // A stand-in for pattern 2's HTTP API with IAM authorization: it checks the signature as execute-api would.
+        var credentials = function.Bedrock.Credentials;
+        var verifier = new SigV4Verifier(credentials.AccessKeyId, credentials.SecretAccessKey, "execute-api", "eu-west-1");
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var api = builder.Build();
+        string? received = null;
+        api.MapPost("/v1/embeddings", async (HttpContext context) =>
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer);
+            var headers = context.Request.Headers.Select(h => KeyValuePair.Create(h.Key, h.Value.ToString()));
+            var signature = verifier.Verify("POST", "/v1/embeddings", headers, buffer.ToArray());
+            if (!signature.IsValid)
+            {
+                context.Response.StatusCode = 403;
+                await context.Response.WriteAsync(signature.Message);
+                return;
+            }
+
+            received = Encoding.UTF8.GetString(buffer.ToArray());
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("""{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5,-0.5]}]}""");
+        });
+        await api.StartAsync();
+
+        var (exitCode, output, errors) = await RunAsync("--embeddings", "--url", api.Urls.Single(), "--service", "execute-api", "--region", "eu-west-1", "a", "sentence");
+
+        Assert.True(exitCode == 0, errors);
+        Assert.Equal("a sentence", (string?)JsonNode.Parse(received!)!["input"]);
+        Assert.Equal(0.5, (double)JsonNode.Parse(output)!["data"]![0]!["embedding"]![0]!);
+    }
+
     [Theory]
     [InlineData("https://abcdef.lambda-url.eu-west-1.on.aws/", "lambda", "eu-west-1")]
     [InlineData("https://a1b2c3.execute-api.ap-southeast-2.amazonaws.com/v1/chat", "execute-api", "ap-southeast-2")]

@@ -43,6 +43,31 @@ public sealed class DockerfileTests
         Assert.Contains("**/bin/", ignore);
     }
 
+    /// <summary>
+    /// The NVIDIA driver of the ECS GPU-optimised Amazon Linux 2023 AMI, as aws/amazon-ecs-ami records it in
+    /// NVIDIA_DRIVER_VERSION (nvidia_driver_version_al2023); pattern 3's instances boot that AMI.
+    /// </summary>
+    private static readonly Version AmiDriver = new(580, 65, 6);
+
+    /// <summary>
+    /// The oldest driver each CUDA major version runs on, minor-version compatibility included: NVIDIA's CUDA Toolkit
+    /// release notes, "CUDA Toolkit and Minimum Required Driver Version"
+    /// (https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html): CUDA 12.x needs 525.60.13, 13.x needs 580.
+    /// </summary>
+    private static readonly Dictionary<int, Version> MinimumDriverByCudaMajor = new() { [12] = new(525, 60, 13), [13] = new(580, 0) };
+
+    [Fact]
+    public void The_cuda_base_image_runs_on_the_driver_of_the_ecs_gpu_ami_and_the_readme_says_which()
+    {
+        var image = File.ReadAllLines(Path.Combine(ServerFolder, "Dockerfile.gpu"))
+            .Single(l => l.StartsWith("ARG CUDA_RUNTIME_IMAGE=", StringComparison.Ordinal));
+        var cudaMajor = int.Parse(image.Split(':')[1].Split('.')[0], System.Globalization.CultureInfo.InvariantCulture);
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "README.md"));
+
+        Assert.True(MinimumDriverByCudaMajor[cudaMajor] <= AmiDriver, $"CUDA {cudaMajor} needs driver {MinimumDriverByCudaMajor[cudaMajor]}; the AMI has {AmiDriver}.");
+        Assert.Contains($"NVIDIA driver {AmiDriver.Major}.{AmiDriver.Minor}.{AmiDriver.Build:D2}", readme, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_gpu_image_runs_the_cuda_build_self_contained_on_a_cuda_13_base_as_a_non_root_user()
     {

@@ -16,7 +16,10 @@ internal sealed class StreamChatCommand(HttpClient http, AwsRequestSigner signer
     public const string Usage = """
         usage: stream-chat --url URL [--region REGION] [--service lambda|execute-api] [--system TEXT]
                            [--max-tokens N] [--temperature T] PROMPT...
+               stream-chat --embeddings --url URL [--region REGION] TEXT...
           URL is the stack's FunctionUrl output (streams tokens) or its ChatEndpoint output (one JSON answer).
+          With --embeddings, URL is the ServiceUrl output of pattern 2 or 3 (the IAM-authorized HTTP API); the text is
+          sent to URL/v1/embeddings and the JSON answer is printed.
           The region and the signing service are read from the URL when it is an AWS one.
           Credentials come from the standard AWS chain (environment, profile, SSO, instance role).
         """;
@@ -33,6 +36,11 @@ internal sealed class StreamChatCommand(HttpClient http, AwsRequestSigner signer
             await errors.WriteLineAsync($"stream-chat: {ex.Message}");
             await errors.WriteLineAsync(Usage);
             return 2;
+        }
+
+        if (invocation.Embeddings)
+        {
+            return await EmbedAsync(invocation, ct);
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Post, invocation.Url)
@@ -54,6 +62,26 @@ internal sealed class StreamChatCommand(HttpClient http, AwsRequestSigner signer
         return mediaType == "text/event-stream"
             ? await PrintEventsAsync(response, ct)
             : await PrintAnswerAsync(response, ct);
+    }
+
+    /// <summary>Pattern 2 or 3 behind its HTTP API: one signed POST to /v1/embeddings, the answer printed as it came.</summary>
+    private async Task<int> EmbedAsync(ChatInvocation invocation, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, invocation.EmbeddingsUrl)
+        {
+            Content = new StringContent(new JsonObject { ["input"] = invocation.Prompt }.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        await signer.SignAsync(request, invocation.Service, invocation.Region, ct);
+        using var response = await http.SendAsync(request, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            await errors.WriteLineAsync($"stream-chat: {(int)response.StatusCode} {response.ReasonPhrase}: {DescribeProblem(body)}");
+            return 1;
+        }
+
+        await output.WriteLineAsync(body);
+        return 0;
     }
 
     private async Task<int> PrintEventsAsync(HttpResponseMessage response, CancellationToken ct)
@@ -120,9 +148,16 @@ internal sealed class StreamChatCommand(HttpClient http, AwsRequestSigner signer
 /// <summary>The command line, checked: where to send what, and how to sign it.</summary>
 internal sealed record ChatInvocation(Uri Url, string Region, string Service, string Prompt, string? System, int? MaxTokens, double? Temperature)
 {
+    /// <summary>Send the text to the model server's embeddings endpoint instead of chatting.</summary>
+    public bool Embeddings { get; init; }
+
+    /// <summary>Where <see cref="Embeddings"/> requests go: <c>/v1/embeddings</c> under the URL given.</summary>
+    public Uri EmbeddingsUrl => new(Url.AbsoluteUri.TrimEnd('/') + "/v1/embeddings");
+
     public static ChatInvocation Parse(IReadOnlyList<string> args)
     {
         string? url = null, region = null, service = null, system = null;
+        var embeddings = false;
         int? maxTokens = null;
         double? temperature = null;
         var prompt = new List<string>();
@@ -135,6 +170,7 @@ internal sealed record ChatInvocation(Uri Url, string Region, string Service, st
                 case "--region": region = Value(); break;
                 case "--service": service = Value(); break;
                 case "--system": system = Value(); break;
+                case "--embeddings": embeddings = true; break;
                 case "--max-tokens":
                     maxTokens = int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
                         ? n : throw new ArgumentException("--max-tokens must be a positive whole number.");
@@ -162,7 +198,7 @@ internal sealed record ChatInvocation(Uri Url, string Region, string Service, st
         var (hostService, hostRegion) = FromHost(uri.Host);
         service ??= hostService ?? throw new ArgumentException($"cannot tell the signing service from {uri.Host}; pass --service.");
         region ??= hostRegion ?? throw new ArgumentException($"cannot tell the region from {uri.Host}; pass --region.");
-        return new ChatInvocation(uri, region, service, string.Join(' ', prompt), system, maxTokens, temperature);
+        return new ChatInvocation(uri, region, service, string.Join(' ', prompt), system, maxTokens, temperature) { Embeddings = embeddings };
     }
 
     // <id>.lambda-url.<region>.on.aws and <id>.execute-api.<region>.amazonaws.com, as AWS documents the endpoints.

@@ -21,7 +21,87 @@ public static class ServiceEdges
     private static readonly string[] KeyActionsForPublishers = ["kms:GenerateDataKey", "kms:Decrypt"];
 
     /// <summary>Every edge this class knows, for one synthesized template.</summary>
-    public static IEnumerable<EdgeVerdict> Of(string stack, TemplateValues template) => AlarmNotifications(stack, template);
+    public static IEnumerable<EdgeVerdict> Of(string stack, TemplateValues template) =>
+        AlarmNotifications(stack, template).Concat(LoadBalancerAccessLogs(stack, template));
+
+    /// <summary>The service principal that writes access logs in Regions available as of August 2022 or later.</summary>
+    public const string LoadBalancerLogDelivery = "logdelivery.elasticloadbalancing.amazonaws.com";
+
+    /// <summary>
+    /// The Elastic Load Balancing account of each Region available before August 2022, as the ELB user guide lists them
+    /// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html, "Regions available
+    /// before August 2022"). Every other Region delivers as <see cref="LoadBalancerLogDelivery"/>.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> LoadBalancingAccounts { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["us-east-1"] = "127311923021",
+        ["us-east-2"] = "033677994240",
+        ["us-west-1"] = "027434742980",
+        ["us-west-2"] = "797873946194",
+        ["af-south-1"] = "098369216593",
+        ["ap-east-1"] = "754344448648",
+        ["ap-southeast-3"] = "589379963580",
+        ["ap-south-1"] = "718504428378",
+        ["ap-northeast-3"] = "383597477331",
+        ["ap-northeast-2"] = "600734575887",
+        ["ap-southeast-1"] = "114774131450",
+        ["ap-southeast-2"] = "783225319266",
+        ["ap-northeast-1"] = "582318560864",
+        ["ca-central-1"] = "985666609251",
+        ["eu-central-1"] = "054676820928",
+        ["eu-west-1"] = "156460612806",
+        ["eu-west-2"] = "652711504416",
+        ["eu-south-1"] = "635631232127",
+        ["eu-west-3"] = "009996457667",
+        ["eu-north-1"] = "897822967062",
+        ["me-south-1"] = "076674570225",
+        ["sa-east-1"] = "507241528517",
+    };
+
+    /// <summary>
+    /// A load balancer with access logs on writes each log file to
+    /// <c>bucket[/prefix]/AWSLogs/account/elasticloadbalancing/region/yyyy/mm/dd/...</c> with <c>s3:PutObject</c>, as its
+    /// Region's Elastic Load Balancing account or, in Regions opened since August 2022, as the log-delivery service
+    /// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html). Only the bucket
+    /// policy can allow either: neither has an identity policy in the bucket owner's account.
+    /// </summary>
+    public static IEnumerable<EdgeVerdict> LoadBalancerAccessLogs(string stack, TemplateValues template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        var (account, region) = (template.Target.Account, template.Target.Region);
+        var writer = LoadBalancingAccounts.TryGetValue(region, out var elbAccount)
+            ? new RequestPrincipal(Arn: $"arn:{template.Target.Partition}:iam::{elbAccount}:root", Account: elbAccount)
+            : RequestPrincipal.ForService(LoadBalancerLogDelivery);
+        foreach (var loadBalancer in template.OfType("AWS::ElasticLoadBalancingV2::LoadBalancer"))
+        {
+            var attributes = (template.Properties(loadBalancer)["LoadBalancerAttributes"]?.AsArray() ?? [])
+                .ToDictionary(attribute => (string)attribute!["Key"]!, attribute => attribute!["Value"]);
+            if (!attributes.TryGetValue("access_logs.s3.enabled", out var enabled) || template.Text(enabled) != "true")
+            {
+                continue;
+            }
+
+            var bucket = TemplateValues.ReferencedId(attributes["access_logs.s3.bucket"])
+                ?? throw new InvalidOperationException($"{loadBalancer} logs to a bucket outside the template.");
+            var prefix = attributes.TryGetValue("access_logs.s3.prefix", out var p) && template.Text(p) is { Length: > 0 } text ? text + "/" : "";
+            var key = $"{prefix}AWSLogs/{account}/elasticloadbalancing/{region}/2026/01/01/{account}_elasticloadbalancing_{region}_app.lb.1_20260101T0000Z_10.0.0.1_x.log.gz";
+            var write = new AccessRequest(writer, "s3:PutObject", $"{template.Arn(bucket)}/{key}", new Dictionary<string, string[]>
+            {
+                ["aws:SecureTransport"] = ["true"],
+            });
+            yield return new(stack, loadBalancer, bucket, write.Action, PolicyEvaluator.Evaluate(write, [], BucketPolicies(template, bucket)));
+        }
+    }
+
+    /// <summary>The bucket's policies from the template.</summary>
+    public static IReadOnlyList<JsonNode> BucketPolicies(TemplateValues template, string bucket)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        return template.OfType("AWS::S3::BucketPolicy")
+            .Where(policy => TemplateValues.ReferencedId(template.Properties(policy)["Bucket"]) == bucket)
+            .Select(policy => template.Resolve(template.Properties(policy)["PolicyDocument"])!)
+            .ToList();
+    }
 
     /// <summary>
     /// A CloudWatch alarm publishes to its SNS topic as <c>cloudwatch.amazonaws.com</c>, with <c>aws:SourceArn</c> (the

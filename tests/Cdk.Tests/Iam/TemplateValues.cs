@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace ReferenceArchitectures.Cdk.Tests.Iam;
 
 /// <summary>Where a template is deployed: the values of the pseudo parameters.</summary>
-public sealed record DeployTarget(string Account, string Region, string Partition = "aws")
+public sealed record DeployTarget(string Account, string Region, string Partition = "aws", string StackName = "stack")
 {
     public static DeployTarget Default { get; } = new("123456789012", "us-east-1");
 }
@@ -47,15 +47,48 @@ public sealed class TemplateValues(JsonObject template, DeployTarget target)
         _ => throw new InvalidOperationException($"Unexpected value {node.ToJsonString()}"),
     };
 
-    /// <summary>A copy of a template value with every intrinsic function resolved: a policy document ready to evaluate.</summary>
-    public JsonNode? Resolve(JsonNode? node) => node switch
+    /// <summary>
+    /// A copy of a template value with every intrinsic function resolved: a policy document ready to evaluate. An
+    /// <c>Fn::If</c> becomes the branch its condition picks, and a property or list item that resolves to
+    /// <c>AWS::NoValue</c> is left out, as CloudFormation does
+    /// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-conditions.html).
+    /// </summary>
+    public JsonNode? Resolve(JsonNode? node) => Chosen(node) switch
     {
         JsonObject o when o.Count == 1 && (o.ContainsKey("Ref") || o.First().Key.StartsWith("Fn::", StringComparison.Ordinal)) =>
             Strings(o) is [var single] ? JsonValue.Create(single) : new JsonArray([.. Strings(o).Select(s => (JsonNode)JsonValue.Create(s)!)]),
-        JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(p.Key, Resolve(p.Value)))),
-        JsonArray a => new JsonArray([.. a.SelectMany(item => Resolve(item) is JsonArray inner && item is JsonObject ? [.. inner.Select(i => i?.DeepClone())] : new[] { Resolve(item) })]),
-        _ => node?.DeepClone(),
+        JsonObject o => new JsonObject(o.Where(p => !IsNoValue(Chosen(p.Value))).Select(p => KeyValuePair.Create(p.Key, Resolve(p.Value)))),
+        JsonArray a => new JsonArray([.. a.Where(item => !IsNoValue(Chosen(item))).SelectMany(item => Resolve(item) is JsonArray inner && Chosen(item) is JsonObject ? [.. inner.Select(i => i?.DeepClone())] : new[] { Resolve(item) })]),
+        var other => other?.DeepClone(),
     };
+
+    /// <summary>Whether a named condition of the template's Conditions section holds for <see cref="Target"/>.</summary>
+    public bool Condition(string name) =>
+        template["Conditions"]?[name] is JsonObject expression
+            ? ConditionHolds(expression)
+            : throw new InvalidOperationException($"The template has no condition {name}.");
+
+    private bool ConditionHolds(JsonNode? node)
+    {
+        var (name, argument) = node!.AsObject().Single();
+        return name switch
+        {
+            "Fn::Equals" => Text(argument![0]) == Text(argument[1]),
+            "Fn::Not" => !ConditionHolds(argument![0]),
+            "Fn::And" => argument!.AsArray().All(ConditionHolds),
+            "Fn::Or" => argument!.AsArray().Any(ConditionHolds),
+            "Condition" => Condition((string)argument!),
+            _ => throw new NotSupportedException($"The condition function {name} is not evaluated here."),
+        };
+    }
+
+    // The branch an Fn::If picks, repeatedly; anything else as it is.
+    private JsonNode? Chosen(JsonNode? node) =>
+        node is JsonObject o && o.Count == 1 && o["Fn::If"] is JsonArray branches
+            ? Chosen(Condition((string)branches[0]!) ? branches[1] : branches[2])
+            : node;
+
+    private static bool IsNoValue(JsonNode? node) => node is JsonObject o && o.Count == 1 && (string?)o["Ref"] == "AWS::NoValue";
 
     /// <summary>The logical id a <c>Ref</c> or <c>Fn::GetAtt</c> points at, or null for anything else.</summary>
     public static string? ReferencedId(JsonNode? node) => node switch
@@ -79,6 +112,7 @@ public sealed class TemplateValues(JsonObject template, DeployTarget target)
             "Fn::Split" => [.. Text(argument![1]).Split((string)argument[0]!)],
             "Fn::Sub" => [Sub(argument!)],
             "Fn::FindInMap" => [FindInMap(Text(argument![0]), Text(argument[1]), Text(argument[2]))],
+            "Fn::If" => [.. Strings(Chosen(function))],
             "Fn::GetAZs" => [Target.Region + "a", Target.Region + "b", Target.Region + "c"],
             _ => throw new NotSupportedException($"The intrinsic function {name} is not resolved here: {function.ToJsonString()}"),
         };
@@ -113,7 +147,7 @@ public sealed class TemplateValues(JsonObject template, DeployTarget target)
         "AWS::Region" => Target.Region,
         "AWS::Partition" => Target.Partition,
         "AWS::URLSuffix" => "amazonaws.com",
-        "AWS::StackName" => "stack",
+        "AWS::StackName" => Target.StackName,
         "AWS::StackId" => $"arn:{Target.Partition}:cloudformation:{Target.Region}:{Target.Account}:stack/stack/id",
         "AWS::NoValue" => throw new NotSupportedException("AWS::NoValue"),
         _ when resources.ContainsKey(name) => ResourceRef(name),

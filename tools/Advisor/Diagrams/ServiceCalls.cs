@@ -18,6 +18,8 @@ public static class ServiceCalls
         ["AWS::SQS::Queue"] = "SendMessage",
         ["AWS::SNS::Topic"] = "Publish",
         ["AWS::Events::EventBus"] = "PutEvents",
+        // An HTTP API private integration: API Gateway sends the request through its VPC link to the listener.
+        ["AWS::ElasticLoadBalancingV2::Listener"] = "HTTP (VPC link)",
     };
 
     /// <summary>

@@ -78,7 +78,9 @@ public sealed class CostEstimator(PriceSheet prices, DeploymentShapes shapes, bo
             items.AddRange(FargateItems("Fargate tasks", taskHours, vcpus, task.MemoryMiB / 1024.0, shape.Architecture,
                 Invariant($"{tasksByHour.Min()}–{tasksByHour.Max()} tasks of {vcpus:0.##} vCPU/{task.MemoryMiB / 1024.0:0.##} GB")));
             items.AddRange(LoadBalancerItems(profile));
+            items.AddRange(EndpointItems(shape.Endpoint, profile));
             items.AddRange(NatItems(shape.NatGateways, profile.NatBytesPerMonth));
+            notes.Add(EndpointNote(shape.Endpoint, profile, "fargateModel"));
         }
 
         return new PatternEstimate(Pattern.FargateModel, ruledOut, items, notes);
@@ -133,7 +135,9 @@ public sealed class CostEstimator(PriceSheet prices, DeploymentShapes shapes, bo
             var volumeGbMonths = instanceHours / WorkloadProfile.HoursPerMonth * shape.RootVolumeGiB;
             items.Add(new LineItem("EBS gp3 root volumes", Invariant($"{volumeGbMonths:N0} GB-months"), volumeGbMonths * prices[PriceKeys.EbsGp3GbMonth], [PriceKeys.EbsGp3GbMonth]));
             items.AddRange(LoadBalancerItems(profile));
+            items.AddRange(EndpointItems(shape.Endpoint, profile));
             items.AddRange(NatItems(shape.NatGateways, profile.NatBytesPerMonth));
+            notes.Add(EndpointNote(shape.Endpoint, profile, "gpuInference"));
         }
 
         return new PatternEstimate(Pattern.GpuInference, ruledOut, items, notes);
@@ -332,6 +336,29 @@ public sealed class CostEstimator(PriceSheet prices, DeploymentShapes shapes, bo
         yield return new LineItem("Load balancer hours", Invariant($"{WorkloadProfile.HoursPerMonth:N0} hours"), WorkloadProfile.HoursPerMonth * prices[PriceKeys.AlbHour], [PriceKeys.AlbHour]);
         yield return new LineItem("Load balancer LCUs", Invariant($"{lcuHours:N1} LCU-hours"), lcuHours * prices[PriceKeys.AlbLcuHour], [PriceKeys.AlbLcuHour]);
     }
+
+    /// <summary>
+    /// The parts in front of the load balancer: the HTTP API that authorizes callers (per request, as pattern 1's; its
+    /// VPC link costs nothing more) and, with a rate limit, the WAF web ACL (per month, per rule, per request).
+    /// </summary>
+    private IEnumerable<LineItem> EndpointItems(EndpointShape endpoint, WorkloadProfile profile)
+    {
+        if (endpoint.SignedApi && !profile.CallersInVpc)
+        {
+            yield return HttpApiItem(profile.RequestsPerMonth, profile.PayloadBytes);
+        }
+
+        if (endpoint.WebAcl)
+        {
+            yield return new LineItem("WAF web ACL", "1 web ACL, 1 rate-based rule", prices[PriceKeys.WafWebAclMonth] + prices[PriceKeys.WafRuleMonth], [PriceKeys.WafWebAclMonth, PriceKeys.WafRuleMonth]);
+            yield return new LineItem("WAF requests", Invariant($"{profile.RequestsPerMonth:N0} requests"), profile.RequestsPerMonth / 1e6 * prices[PriceKeys.WafRequestsPerMillion], [PriceKeys.WafRequestsPerMillion]);
+        }
+    }
+
+    private static string EndpointNote(EndpointShape endpoint, WorkloadProfile profile, string prefix) =>
+        endpoint.SignedApi && !profile.CallersInVpc
+            ? $"Priced behind the IAM-authorized HTTP API (the default); callers inside the VPC can use -c {prefix}:exposure=internal and skip it (callersInVpc: true)."
+            : $"Priced with -c {prefix}:exposure=internal: the callers are in the VPC, so no HTTP API is in front.";
 
     private IEnumerable<LineItem> NatItems(int natGateways, double bytesPerMonth)
     {

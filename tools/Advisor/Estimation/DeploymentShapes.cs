@@ -5,14 +5,25 @@ namespace ReferenceArchitectures.Tools.Advisor.Estimation;
 /// <summary>Pattern 1 as deployed: the functions' memory and architecture, and provisioned concurrency.</summary>
 public sealed record LambdaShape(int MemoryMb, CpuArchitecture Architecture, int ProvisionedConcurrency);
 
+/// <summary>
+/// How patterns 2 and 3 are reached: through the IAM-authorized HTTP API (their default; VPC links of HTTP APIs cost
+/// nothing extra) and, when a rate limit is set, through a WAF web ACL on the load balancer.
+/// </summary>
+public sealed record EndpointShape(bool SignedApi = true, bool WebAcl = false);
+
 /// <summary>Pattern 2 as deployed: task size, scaling bounds and target, NAT gateways.</summary>
 public sealed record FargateServiceShape(int CpuUnits, int MemoryMiB, CpuArchitecture Architecture, int MinTasks, int MaxTasks, double CpuTargetPercent, int NatGateways)
 {
+    public EndpointShape Endpoint { get; init; } = new();
+
     public double Vcpus => CpuUnits / 1024.0;
 }
 
 /// <summary>Pattern 3 as deployed: instance type and counts, the model server's reservation, root volume, NAT gateways.</summary>
-public sealed record GpuServiceShape(string InstanceType, int MinInstances, int MaxInstances, int ContainerCpuUnits, int ContainerMemoryMiB, int MinTasks, int MaxTasks, double TargetPercent, int RootVolumeGiB, int NatGateways);
+public sealed record GpuServiceShape(string InstanceType, int MinInstances, int MaxInstances, int ContainerCpuUnits, int ContainerMemoryMiB, int MinTasks, int MaxTasks, double TargetPercent, int RootVolumeGiB, int NatGateways)
+{
+    public EndpointShape Endpoint { get; init; } = new();
+}
 
 /// <summary>Pattern 4 as deployed: the step and analysis functions, the heavy-path worker task, NAT gateways.</summary>
 public sealed record PipelineShape(int StepMemoryMb, int AnalyzeMemoryMb, CpuArchitecture Architecture, int WorkerCpuUnits, int WorkerMemoryMiB, CpuArchitecture WorkerArchitecture, int NatGateways)

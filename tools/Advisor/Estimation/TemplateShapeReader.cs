@@ -11,6 +11,9 @@ namespace ReferenceArchitectures.Tools.Advisor.Estimation;
 /// </summary>
 public static class TemplateShapeReader
 {
+    private static EndpointShape Endpoint(JsonObject resources) =>
+        new(SignedApi: OfType(resources, "AWS::ApiGatewayV2::Api").Any(), WebAcl: OfType(resources, "AWS::WAFv2::WebACL").Any());
+
     public static (DeploymentShapes Shapes, IReadOnlyList<string> Notes) Apply(DeploymentShapes shapes, string templatePath)
     {
         ArgumentNullException.ThrowIfNull(shapes);
@@ -56,6 +59,7 @@ public static class TemplateShapeReader
                 TargetPercent = target ?? current.TargetPercent,
                 RootVolumeGiB = Integer(launchTemplate?["BlockDeviceMappings"]?[0]?["Ebs"]?["VolumeSize"]) ?? current.RootVolumeGiB,
                 NatGateways = OfType(resources, "AWS::EC2::NatGateway").Count(),
+                Endpoint = Endpoint(resources),
             };
             notes.Add(string.Create(CultureInfo.InvariantCulture,
                 $"From {name} (pattern 3): {shape.InstanceType}, {shape.MinInstances}–{shape.MaxInstances} instances, {shape.MinTasks}–{shape.MaxTasks} tasks, container {shape.ContainerCpuUnits} CPU units/{shape.ContainerMemoryMiB} MiB, {shape.RootVolumeGiB} GiB root volume, {shape.NatGateways} NAT gateway(s)."));
@@ -75,6 +79,7 @@ public static class TemplateShapeReader
                 MaxTasks = maxTasks ?? current.MaxTasks,
                 CpuTargetPercent = ScalingTarget(resources) ?? current.CpuTargetPercent,
                 NatGateways = OfType(resources, "AWS::EC2::NatGateway").Count(),
+                Endpoint = Endpoint(resources),
             };
             notes.Add(string.Create(CultureInfo.InvariantCulture,
                 $"From {name} (pattern 2): tasks of {shape.CpuUnits} CPU units/{shape.MemoryMiB} MiB {shape.Architecture}, {shape.MinTasks}–{shape.MaxTasks} tasks at {shape.CpuTargetPercent}% CPU, {shape.NatGateways} NAT gateway(s)."));

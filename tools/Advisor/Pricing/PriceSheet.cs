@@ -98,6 +98,9 @@ public static class PriceKeys
     public const string ApiHttpFirst300M = "apiGateway.httpRequestsPerMillionFirst300M";
     public const string ApiHttpOver300M = "apiGateway.httpRequestsPerMillionOver300M";
     public const string AlbHour = "alb.hour";
+    public const string WafWebAclMonth = "waf.webAclMonth";
+    public const string WafRuleMonth = "waf.ruleMonth";
+    public const string WafRequestsPerMillion = "waf.requestsPerMillion";
     public const string AlbLcuHour = "alb.lcuHour";
     public const string NatHour = "nat.hour";
     public const string NatGb = "nat.gbProcessed";

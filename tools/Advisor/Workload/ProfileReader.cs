@@ -29,6 +29,7 @@ public static class ProfileReader
         new("gpu", "false", "whether the work needs a GPU", (p, v) => p with { NeedsGpu = Units.ParseBoolean(v, "gpu") }),
         new("modelSize", "90MB", "model weights the code loads itself (0 when Bedrock hosts the model)", (p, v) => p with { ModelBytes = Units.ParseSize(v, "modelSize") }),
         new("synchronous", "true", "whether the caller waits for the answer in the same HTTP request", (p, v) => p with { Synchronous = Units.ParseBoolean(v, "synchronous") }),
+        new("callersInVpc", "false", "whether the callers are inside the VPC (patterns 2 and 3 are then priced with exposure=internal, without the signed HTTP API)", (p, v) => p with { CallersInVpc = Units.ParseBoolean(v, "callersInVpc") }),
         new("natDataPerMonth", "10GB", "traffic from private subnets out through NAT a month", (p, v) => p with { NatBytesPerMonth = Units.ParseSize(v, "natDataPerMonth") }),
         new("concurrencyPerGpu", "4", "requests one GPU works on at once", (p, v) => p with { ConcurrencyPerGpu = Units.ParseNumber(v, "concurrencyPerGpu") }),
     ];

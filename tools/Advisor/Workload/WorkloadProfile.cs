@@ -23,6 +23,11 @@ public sealed record WorkloadProfile
     public double ModelBytes { get; init; }
     /// <summary>The caller waits for the answer in the same HTTP request.</summary>
     public bool Synchronous { get; init; } = true;
+    /// <summary>
+    /// The callers run inside the VPC (or a network joined to it), so patterns 2 and 3 can be deployed with
+    /// <c>exposure=internal</c>: no HTTP API in front, and no per-request charge for one.
+    /// </summary>
+    public bool CallersInVpc { get; init; }
     /// <summary>Traffic from private subnets to the internet or AWS APIs (image pulls, model downloads, Bedrock calls).</summary>
     public double NatBytesPerMonth { get; init; } = 10d * 1024 * 1024 * 1024;
     /// <summary>Requests one GPU works on at once (batching); the GPU pattern's tasks scale on it.</summary>
