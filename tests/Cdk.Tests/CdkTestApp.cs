@@ -71,7 +71,7 @@ public sealed partial class SynthesizedAppFixture : IDisposable
 }
 
 [CollectionDefinition(Name)]
-public sealed class SynthesizedApp : ICollectionFixture<SynthesizedAppFixture>
+public sealed class SynthesizedApp : ICollectionFixture<SynthesizedAppFixture>, ICollectionFixture<PinnedAppsFixture>
 {
     public const string Name = "synthesized app";
 }

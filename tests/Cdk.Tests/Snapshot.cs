@@ -24,11 +24,15 @@ public static partial class Snapshot
         return AssetHash().Replace(text, "<asset-hash>").ReplaceLineEndings("\n") + "\n";
     }
 
-    /// <summary>Fails unless the normalized template equals the stored snapshot; with UPDATE_SNAPSHOTS=1 stores it instead.</summary>
-    public static void Verify(SynthesizedStack stack)
+    /// <summary>
+    /// Fails unless the normalized template equals the stored snapshot; with UPDATE_SNAPSHOTS=1 stores it instead. A
+    /// template synthesized for a Region has a snapshot of its own, in Snapshots/&lt;region&gt;/.
+    /// </summary>
+    public static void Verify(SynthesizedStack stack, string? region = null)
     {
         ArgumentNullException.ThrowIfNull(stack);
-        var path = RepositoryLayout.PathFromRoot(Path.Combine("tests", "Cdk.Tests", "Snapshots", stack.StackName + ".template.json"));
+        var folder = region is null ? Path.Combine("tests", "Cdk.Tests", "Snapshots") : Path.Combine("tests", "Cdk.Tests", "Snapshots", region);
+        var path = RepositoryLayout.PathFromRoot(Path.Combine(folder, stack.StackName + ".template.json"));
         var actual = Normalize(stack.Json);
         if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
         {

@@ -1,4 +1,4 @@
-// Runs cdk-nag's AwsSolutions pack over synthesized CloudFormation templates.
+// Runs cdk-nag's AwsSolutions and Serverless packs over synthesized CloudFormation templates.
 // Usage: node check-templates.mjs <template.json>...
 // Prints every unacknowledged error and warning with its resource and rule id; exits 1 if there is any.
 //
@@ -65,7 +65,9 @@ function check(templateFile, outdir) {
       found.push(`rule-error ${data.ruleId} ${data.resource.node.path}: ${data.errorMessage}`);
     },
   };
+  // Both packs read the same cdk_nag metadata; each finding names its pack in its rule id (AwsSolutions-*, Serverless-*).
   cdk.Aspects.of(app).add(new nag.AwsSolutionsChecks({ reports: false, additionalLoggers: [logger] }));
+  cdk.Aspects.of(app).add(new nag.ServerlessChecks({ reports: false, additionalLoggers: [logger] }));
   app.synth();
 
   // cdk-nag refuses acknowledgments without a reason of at least 10 characters by throwing during synth;
