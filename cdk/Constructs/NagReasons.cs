@@ -92,6 +92,20 @@ public static class NagReasons
     public const string VpcProviderManagedPolicy =
         "The CDK's provider that removes the default security group's rules runs with AWSLambdaBasicExecutionRole; the CDK defines that role, not this stack.";
 
-    public const string VpcProviderRuntime =
-        "The CDK's provider that removes the default security group's rules runs on Node.js 22 (an aspect of this app raises it); CDK 2.160 knows no newer runtime to give its handler.";
+    public const string VpcProviderInvocation =
+        "The CDK's provider that removes the default security group's rules is a custom-resource handler: CloudFormation waits for its answer and shows a failure in the stack's events, so an event parked in a dead-letter queue could answer nobody.";
+
+    public const string VpcProviderTracing =
+        "The CDK's provider that removes the default security group's rules runs once per VPC change and logs each run to its own log group; its code is the CDK's and carries no X-Ray instrumentation.";
+
+    // Lambda functions and what invokes them (cdk-nag's Serverless pack).
+
+    public const string SynchronousInvocation =
+        "This function is invoked synchronously (by API Gateway, its Function URL or a Step Functions Task), so the caller gets the error and retries or records it; Lambda's dead-letter queue holds only failed asynchronous invocations.";
+
+    public const string TeardownInvocation =
+        "A custom-resource handler: CloudFormation waits for its answer and shows a failure in the stack's events, so an event parked in a dead-letter queue could answer nobody.";
+
+    public const string TeardownTracing =
+        "The handler runs once, when the stack is deleted, and logs each run to its own log group; a trace would show one Auto Scaling call.";
 }

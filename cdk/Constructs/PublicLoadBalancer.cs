@@ -33,6 +33,15 @@ public sealed record PublicLoadBalancerOptions(
 
     public RemovalPolicy ApiLogRemovalPolicy { get; init; } = RemovalPolicy.DESTROY;
 
+    /// <summary>
+    /// With <see cref="EndpointExposure.Authenticated"/>: the steady requests per second and the burst the API's stage
+    /// lets through before answering 429, so that a runaway caller cannot scale the service (and its bill) out at will.
+    /// API Gateway's own account-level limit is far higher (10,000 per second per Region).
+    /// </summary>
+    public double ApiRateLimit { get; init; } = 500;
+
+    public int ApiBurstLimit { get; init; } = 1000;
+
     /// <summary>Requests one client address may make in five minutes before a WAF rule blocks it; null adds no web ACL.</summary>
     public int? RateLimitPerFiveMinutes { get; init; }
 }
@@ -221,9 +230,17 @@ public sealed class PublicLoadBalancer : Construct
             Description = "The model server's API: SigV4-signed requests, forwarded to the internal load balancer.",
             CreateDefaultStage = false,
         });
-        var stage = Api.AddStage("DefaultStage", new HttpStageOptions { StageName = "$default", AutoDeploy = true });
+        var stage = Api.AddStage("DefaultStage", new HttpStageOptions
+        {
+            StageName = "$default",
+            AutoDeploy = true,
+            Throttle = new ThrottleSettings { RateLimit = options.ApiRateLimit, BurstLimit = options.ApiBurstLimit },
+        });
         var accessLogs = new LogGroup(this, "ApiAccessLogs", new LogGroupProps
         {
+            // A vended log outside /aws/vendedlogs/ grows the account's 5,120-character CloudWatch Logs resource policy
+            // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html).
+            LogGroupName = $"/aws/vendedlogs/apigateway/{Aws.STACK_NAME}/model-api-access",
             Retention = options.ApiLogRetention,
             RemovalPolicy = options.ApiLogRemovalPolicy,
         });

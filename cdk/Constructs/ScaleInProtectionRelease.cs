@@ -115,6 +115,9 @@ public sealed class ScaleInProtectionRelease : Construct
             LogGroup = logGroup,
         });
         NagAcknowledgements.Acknowledge(Handler, "AwsSolutions-L1", NagReasons.TeardownRuntime);
+        NagAcknowledgements.Acknowledge(Handler, "Serverless-LambdaLatestVersion", NagReasons.TeardownRuntime);
+        NagAcknowledgements.Acknowledge(Handler, "Serverless-LambdaDLQ", NagReasons.TeardownInvocation);
+        NagAcknowledgements.Acknowledge(Handler, "Serverless-LambdaTracing", NagReasons.TeardownTracing);
 
         Resource = new CustomResource(this, "Resource", new CustomResourceProps
         {

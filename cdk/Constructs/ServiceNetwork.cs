@@ -109,7 +109,8 @@ public sealed class ServiceNetwork : Construct
 
         NagAcknowledgements.Acknowledge(provider.Node.FindChild("Role"), "AwsSolutions-IAM4", NagReasons.VpcProviderManagedPolicy,
             "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
-        NagAcknowledgements.Acknowledge(provider.Node.FindChild("Handler"), "AwsSolutions-L1", NagReasons.VpcProviderRuntime);
+        NagAcknowledgements.Acknowledge(provider.Node.FindChild("Handler"), "Serverless-LambdaDLQ", NagReasons.VpcProviderInvocation);
+        NagAcknowledgements.Acknowledge(provider.Node.FindChild("Handler"), "Serverless-LambdaTracing", NagReasons.VpcProviderTracing);
     }
 
     private void AddServiceEndpoints()

@@ -114,7 +114,7 @@ public sealed class LambdaBedrockStack : Stack
             environment["CHAT_MAX_PROMPT_CHARACTERS"] = maxPrompt.ToString(CultureInfo.InvariantCulture);
         }
 
-        return TracedFunction.AddTo(this, name, new TracedFunctionOptions
+        var function = TracedFunction.AddTo(this, name, new TracedFunctionOptions
         {
             Code = code,
             Architecture = architecture,
@@ -129,6 +129,9 @@ public sealed class LambdaBedrockStack : Stack
             LogRetention = props.LogRetention,
             LogRemovalPolicy = props.LogRemovalPolicy,
         }).Function;
+        // API Gateway and the Function URL invoke both functions synchronously.
+        NagAcknowledgements.Acknowledge(function, "Serverless-LambdaDLQ", NagReasons.SynchronousInvocation);
+        return function;
     }
 
     /// <summary>The function itself, or a <c>live</c> alias that keeps provisioned concurrency warm.</summary>
