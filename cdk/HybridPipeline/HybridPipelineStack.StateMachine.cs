@@ -14,14 +14,18 @@ namespace ReferenceArchitectures.Cdk.HybridPipeline;
 
 // StateMachine: the definition, which is what a fork changes most. The states and where each leads:
 //
-//   Preprocess ─▶ Route ─┬─ duplicate ─────────────────────────▶ AlreadyProcessed
-//                        ├─ rejected ──────────────────────────▶ Store ─▶ Completed
-//                        ├─ accepted, within the light limits ─▶ Analyze (Lambda) ─▶ Store
-//                        ├─ accepted ──────────────────────────▶ AnalyzeLargeDocument (Fargate task) ─▶ Store
-//                        └─ any other status ──────────────────▶ UnexpectedPreprocessStatus ─▶ RecordFailure
+//   CheckUploadEvent ─┬─ no bucket, key, version id or size ─▶ NotAVersionedUpload ─▶ RecordFailure
+//                     └─▶ Preprocess ─▶ Route ─┬─ duplicate ─────────────────────────▶ AlreadyProcessed
+//                                              ├─ rejected ──────────────────────────▶ Store ─▶ Completed
+//                                              ├─ accepted, within the light limits ─▶ Analyze (Lambda) ─▶ Store
+//                                              ├─ accepted ──────────────────────────▶ AnalyzeLargeDocument (Fargate task) ─▶ Store
+//                                              └─ any other status ──────────────────▶ UnexpectedPreprocessStatus ─▶ RecordFailure
 //
 //   an error in any step ─▶ RecordFailure ─▶ ProcessingFailed
 //                           └─ its own error ─▶ SendToDeadLetterQueue ─▶ ProcessingFailed
+//
+// A path that does not exist in a state's input is a States.Runtime error, which no Catch on States.ALL sees: every
+// path read below is either checked first (CheckUploadEvent) or always written by the step before it.
 public sealed partial class HybridPipelineStack
 {
     private StateMachine CreateStateMachine(HybridPipelineStackProps props, Worker worker)
@@ -74,6 +78,8 @@ public sealed partial class HybridPipelineStack
         unexpected.Next(recordFailure);
 
         var route = RouteStep(props, store, analyze, analyzeLarge, unexpected);
+        preprocess.Next(route);
+        var checkUpload = CheckUploadEventStep(preprocess, recordFailure);
         analyze.Next(store);
         analyzeLarge.Next(store);
         store.Next(new Succeed(this, StateNames.Completed));
@@ -82,7 +88,7 @@ public sealed partial class HybridPipelineStack
         var stateMachine = new StateMachine(this, "DocumentPipeline", new StateMachineProps
         {
             Comment = "Hybrid document pipeline: Lambda for light documents, a Fargate task for large ones.",
-            DefinitionBody = DefinitionBody.FromChainable(preprocess.Next(route)),
+            DefinitionBody = DefinitionBody.FromChainable(checkUpload),
             StateMachineType = StateMachineType.STANDARD,
             Timeout = Duration.Minutes(props.ExecutionTimeoutMinutes),
             TracingEnabled = true,
@@ -90,6 +96,43 @@ public sealed partial class HybridPipelineStack
         });
         AcknowledgeStateMachineWildcards(stateMachine);
         return stateMachine;
+    }
+
+    /// <summary>
+    /// Preprocess reads the bucket, key, version id and size from the S3 event; an input without one of them (an event of
+    /// an unversioned bucket has no version id, a hand-started execution may have anything) would fail Preprocess's
+    /// Parameters with States.Runtime, which no Catch sees. It is recorded as a failure instead. Each value must be of its
+    /// type, not only present: an explicit null is no version id.
+    /// </summary>
+    private Choice CheckUploadEventStep(IChainable preprocess, IChainable recordFailure)
+    {
+        var notVersioned = new Pass(this, StateNames.NotAVersionedUpload, new PassProps
+        {
+            Parameters = new Dictionary<string, object>
+            {
+                ["Error"] = "Pipeline.NotAVersionedUpload",
+                ["Cause"] = "The input is not an S3 Object Created event with a bucket name, key, version id and size; only versioned buckets give every upload a version id.",
+            },
+            ResultPath = "$.failure",
+        });
+        notVersioned.Next(recordFailure);
+
+        // Rules are tried in order and the first that matches decides. A comparison of a path that is not there is
+        // itself States.Runtime, so presence is tested first, one rule per path, and the types only once all are there.
+        string[] paths = ["$.detail.bucket.name", "$.detail.object.key", "$.detail.object.version-id", "$.detail.object.size"];
+        var check = new Choice(this, StateNames.CheckUploadEvent);
+        foreach (var path in paths)
+        {
+            check.When(Condition.Not(Condition.IsPresent(path)), notVersioned);
+        }
+
+        return check
+            .When(Condition.And(
+                Condition.IsString(paths[0]),
+                Condition.IsString(paths[1]),
+                Condition.IsString(paths[2]),
+                Condition.IsNumeric(paths[3])), preprocess)
+            .Otherwise(notVersioned);
     }
 
     /// <summary>
@@ -162,11 +205,11 @@ public sealed partial class HybridPipelineStack
     {
         var recordFailure = LambdaStep(StateNames.RecordFailure, RecordFailureFunction, props.RecordFailureTimeoutSeconds,
             // The execution's input rather than the current state: a failure in Preprocess leaves no $.document,
-            // and the S3 event identifies the document in every case.
+            // and the S3 event identifies the document. Only paths that always exist: the input itself rather than
+            // its detail, which an input that is not an S3 event lacks (States.Runtime, which no Catch sees).
             TaskInput.FromObject(new Dictionary<string, object>
             {
                 ["executionId"] = JsonPath.StringAt("$$.Execution.Id"),
-                ["detail"] = JsonPath.StringAt("$$.Execution.Input.detail"),
                 ["input"] = JsonPath.StringAt("$$.Execution.Input"),
                 ["failure"] = JsonPath.StringAt("$.failure"),
             }),
@@ -195,7 +238,9 @@ public sealed partial class HybridPipelineStack
         var processingFailed = new Fail(this, StateNames.ProcessingFailed, new FailProps
         {
             Error = "DocumentProcessingFailed",
-            Cause = "The document could not be processed; its record is FAILED and its input is in the dead-letter queue.",
+            // True on both ways here: RecordFailure marked the record FAILED and sent a dead letter, or it could not run
+            // and SendToDeadLetterQueue sent one (the record then still says PROCESSING; the replay command releases it).
+            Cause = "The document could not be processed; its input and the cause are in the dead-letter queue.",
         });
         recordFailure.AddCatch(sendToDeadLetterQueue, new CatchProps { Errors = [Errors.ALL], ResultPath = "$.recordFailureError" });
         recordFailure.Next(processingFailed);

@@ -278,15 +278,55 @@ public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
         Assert.Equal("${DeadLetterQueue9F481546.Arn}", TemplateQuery.Render(target["DeadLetterConfig"]!["Arn"]));
     }
 
+    // The terminal statuses of a Standard execution (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html):
+    // SUCCEEDED is a recorded result (Completed, AlreadyProcessed); every other end reaches the dead-letter queue, FAILED
+    // included, since States.Runtime and States.DataLimitExceeded fail an execution past every Catch on States.ALL.
     [Fact]
-    public void Timed_out_and_aborted_executions_go_to_the_dead_letter_queue()
+    public void Every_execution_that_does_not_succeed_goes_to_the_dead_letter_queue()
     {
         var rule = template.Resource("ExecutionEndedUnrecorded2A05AC42")["Properties"]!;
+        string[] terminal = ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"];
 
-        Assert.Equal("[\"TIMED_OUT\",\"ABORTED\"]", rule["EventPattern"]!["detail"]!["status"]!.ToJsonString());
+        var matched = rule["EventPattern"]!["detail"]!["status"]!.AsArray().Select(status => (string)status!).ToList();
+
+        Assert.Equal(terminal.Except(["SUCCEEDED"]).Order(), matched.Order());
+        Assert.Equal(["Step Functions Execution Status Change"], rule["EventPattern"]!["detail-type"]!.AsArray().Select(type => (string)type!));
         Assert.Equal("[\"aws.states\"]", rule["EventPattern"]!["source"]!.ToJsonString());
         Assert.Equal("${DocumentPipelineB796BC10}", TemplateQuery.Render(rule["EventPattern"]!["detail"]!["stateMachineArn"]![0]));
         Assert.Equal("${DeadLetterQueue9F481546.Arn}", TemplateQuery.Render(rule["Targets"]![0]!["Arn"]));
+    }
+
+    [Fact]
+    public void Only_an_upload_event_with_bucket_key_version_id_and_size_reaches_preprocess()
+    {
+        var check = State(States.CheckUploadEvent);
+        var choices = check["Choices"]!.AsArray();
+        string[] paths = ["$.detail.bucket.name", "$.detail.object.key", "$.detail.object.version-id", "$.detail.object.size"];
+
+        Assert.Equal(States.CheckUploadEvent, (string?)Definition["StartAt"]);
+        // Presence first, one rule per path, each before the rule that compares types (a comparison of a missing path
+        // is States.Runtime); then the types; anything else is recorded as a failure.
+        for (var i = 0; i < paths.Length; i++)
+        {
+            Assert.Equal(paths[i], (string?)choices[i]!["Not"]!["Variable"]);
+            Assert.True((bool)choices[i]!["Not"]!["IsPresent"]!);
+            Assert.Equal(States.NotAVersionedUpload, (string?)choices[i]!["Next"]);
+        }
+
+        Assert.Equal(States.Preprocess, (string?)choices[paths.Length]!["Next"]);
+        Assert.Equal(paths.Length + 1, choices.Count);
+        Assert.Equal(States.NotAVersionedUpload, (string?)check["Default"]);
+        Assert.Equal(States.RecordFailure, (string?)State(States.NotAVersionedUpload)["Next"]);
+    }
+
+    [Fact]
+    public void Record_failure_reads_only_paths_that_every_execution_has()
+    {
+        var parameters = State(States.RecordFailure)["Parameters"]!["Payload"]!.AsObject();
+
+        // $$.Execution.Id and $$.Execution.Input always exist; $.failure is written by every way into RecordFailure.
+        Assert.Equal(["executionId.$", "failure.$", "input.$"], parameters.Select(p => p.Key).Order());
+        Assert.Equal("$$.Execution.Input", (string?)parameters["input.$"]);
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public sealed class LocalPipelineRunTests : IAsyncLifetime, IDisposable
         var outcome = await RunAsync(upload);
 
         Assert.True(outcome.Status == "SUCCEEDED", outcome.ToString());
-        Assert.Equal([States.Preprocess, States.Route, States.Analyze, States.Store, States.Completed], outcome.States);
+        Assert.Equal([States.CheckUploadEvent, States.Preprocess, States.Route, States.Analyze, States.Store, States.Completed], outcome.States);
         Assert.Equal("COMPLETED", StatusOf(upload));
         Assert.Equal("light", (string?)outcome.Output!["analysis"]!["path"]);
         Assert.NotNull(aws.S3.GetObject(StandInPipelineTasks.OutputBucket, StandInPipelineTasks.ResultKey(upload.Key, upload.VersionId!)));
@@ -106,7 +106,7 @@ public sealed class LocalPipelineRunTests : IAsyncLifetime, IDisposable
         var outcome = await RunAsync(upload);
 
         Assert.Equal("SUCCEEDED", outcome.Status);
-        Assert.Equal([States.Preprocess, States.Route, States.Store, States.Completed], outcome.States);
+        Assert.Equal([States.CheckUploadEvent, States.Preprocess, States.Route, States.Store, States.Completed], outcome.States);
         Assert.Equal("REJECTED", StatusOf(upload));
     }
 
@@ -120,7 +120,7 @@ public sealed class LocalPipelineRunTests : IAsyncLifetime, IDisposable
 
         Assert.Equal("SUCCEEDED", first.Status);
         Assert.Equal("SUCCEEDED", second.Status);
-        Assert.Equal([States.Preprocess, States.Route, States.AlreadyProcessed], second.States);
+        Assert.Equal([States.CheckUploadEvent, States.Preprocess, States.Route, States.AlreadyProcessed], second.States);
         Assert.Single(host.InvocationsOf(States.Analyze));
         Assert.Equal("COMPLETED", StatusOf(upload));
     }
