@@ -84,7 +84,16 @@ public sealed partial class HybridPipelineStack
         analyzeLarge.Next(store);
         store.Next(new Succeed(this, StateNames.Completed));
 
-        var logGroup = new LogGroup(this, "StateMachineLogs", new LogGroupProps { Retention = props.LogRetention, RemovalPolicy = props.LogRemovalPolicy });
+        var logGroup = new LogGroup(this, "StateMachineLogs", new LogGroupProps
+        {
+            // Step Functions adds each log group it writes to to the account's CloudWatch Logs resource policy, which holds
+            // at most 5,120 characters, unless the group's name starts with /aws/vendedlogs/
+            // (https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html). The stack's name and the unique part of
+            // its id keep the name unique per deployment, so a retained group never blocks the next one.
+            LogGroupName = StateMachineLogGroupName,
+            Retention = props.LogRetention,
+            RemovalPolicy = props.LogRemovalPolicy,
+        });
         var stateMachine = new StateMachine(this, "DocumentPipeline", new StateMachineProps
         {
             Comment = "Hybrid document pipeline: Lambda for light documents, a Fargate task for large ones.",
@@ -97,6 +106,12 @@ public sealed partial class HybridPipelineStack
         AcknowledgeStateMachineWildcards(stateMachine);
         return stateMachine;
     }
+
+    /// <summary>The prefix of the state machine's log group, which keeps it out of the account's log resource policy.</summary>
+    public const string VendedLogsPrefix = "/aws/vendedlogs/states/";
+
+    private static string StateMachineLogGroupName =>
+        Fn.Join("", [VendedLogsPrefix, Aws.STACK_NAME, "-DocumentPipeline-", Fn.Select(2, Fn.Split("/", Aws.STACK_ID))]);
 
     /// <summary>
     /// Preprocess reads the bucket, key, version id and size from the S3 event; an input without one of them (an event of

@@ -100,7 +100,8 @@ public sealed partial class HybridPipelineStack : Stack
         InputBucket = inputBucket;
         OutputBucket = outputBucket;
         Table = CreateTable(props);
-        DeadLetterQueue = CreateDeadLetterQueue();
+        DeadLetterQueue = CreateDeadLetterQueue(props);
+        AcknowledgeAutoDeleteProvider();
         var alarms = CreateAlarmTopic(props);
         AlarmTopic = alarms.Topic;
 

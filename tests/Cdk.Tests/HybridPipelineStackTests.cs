@@ -361,7 +361,7 @@ public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
     [InlineData("OutputBucket7114EB27", "AWS::S3::Bucket", "Retain")]
     [InlineData("AccessLogsBucket83982689", "AWS::S3::Bucket", "Retain")]
     [InlineData("DocumentTable9FE6D880", "AWS::DynamoDB::Table", "Retain")]
-    [InlineData("DeadLetterQueue9F481546", "AWS::SQS::Queue", "Delete")]
+    [InlineData("DeadLetterQueue9F481546", "AWS::SQS::Queue", "Retain")]
     public void Stateful_resources_keep_their_logical_ids(string logicalId, string type, string deletionPolicy)
     {
         var resource = template.Resource(logicalId);
