@@ -56,7 +56,7 @@ public sealed partial class HybridPipelineStack
             recordFailure);
         // Bedrock still throttling after the client's own retries: wait longer than the client did, then try the
         // whole step again.
-        analyze.AddRetry(new RetryProps { Errors = [BedrockThrottledError], Interval = Duration.Seconds(20), BackoffRate = 2, MaxAttempts = 3, MaxDelay = Duration.Seconds(120), JitterStrategy = JitterType.FULL });
+        analyze.AddRetry(PipelineTimeBudget.BedrockThrottledRetry.ToRetryProps());
 
         var analyzeLarge = AnalyzeLargeDocumentStep(props, worker, recordFailure);
 
@@ -99,7 +99,7 @@ public sealed partial class HybridPipelineStack
             Comment = "Hybrid document pipeline: Lambda for light documents, a Fargate task for large ones.",
             DefinitionBody = DefinitionBody.FromChainable(checkUpload),
             StateMachineType = StateMachineType.STANDARD,
-            Timeout = Duration.Minutes(props.ExecutionTimeoutMinutes),
+            Timeout = Duration.Minutes(props.EffectiveExecutionTimeoutMinutes),
             TracingEnabled = true,
             Logs = new LogOptions { Destination = logGroup, Level = LogLevel.ALL, IncludeExecutionData = true },
         });
@@ -204,10 +204,10 @@ public sealed partial class HybridPipelineStack
             ResultPath = "$.analysis",
             TaskTimeout = Timeout.Duration(Duration.Minutes(props.WorkerTimeoutMinutes)),
         });
-        analyzeLarge.AddRetry(new RetryProps { Errors = [.. EcsServiceErrors], Interval = Duration.Seconds(10), BackoffRate = 2, MaxAttempts = 5, MaxDelay = Duration.Seconds(300), JitterStrategy = JitterType.FULL });
+        analyzeLarge.AddRetry(PipelineTimeBudget.EcsServiceRetry.ToRetryProps());
         // Fargate start-up failures (ResourceInitializationError, CannotPullContainerError) and a crashed worker both
         // surface as States.TaskFailed; one more run separates a passing fault from a document that always fails.
-        analyzeLarge.AddRetry(new RetryProps { Errors = [Errors.TASKS_FAILED], Interval = Duration.Seconds(30), BackoffRate = 2, MaxAttempts = 1, MaxDelay = Duration.Seconds(60), JitterStrategy = JitterType.FULL });
+        analyzeLarge.AddRetry(PipelineTimeBudget.WorkerTaskFailedRetry.ToRetryProps());
         analyzeLarge.AddCatch(recordFailure, new CatchProps { Errors = [Errors.ALL], ResultPath = "$.failure" });
         return analyzeLarge;
     }
@@ -232,7 +232,7 @@ public sealed partial class HybridPipelineStack
             "$.recorded");
         // Recording a failure is idempotent (a conditional update and a dead letter keyed by execution), so any
         // error of its own is worth a few more attempts before the last resort below.
-        recordFailure.AddRetry(new RetryProps { Errors = [Errors.ALL], Interval = Duration.Seconds(5), BackoffRate = 2, MaxAttempts = 2, MaxDelay = Duration.Seconds(60), JitterStrategy = JitterType.FULL });
+        recordFailure.AddRetry(PipelineTimeBudget.RecordFailureRetry.ToRetryProps());
 
         // The last resort when the record-failure function itself cannot run: the state machine sends the dead
         // letter without any Lambda in between, so the document is never lost silently.
@@ -247,9 +247,9 @@ public sealed partial class HybridPipelineStack
                 ["recordFailureError"] = JsonPath.StringAt("$.recordFailureError"),
             }),
             ResultPath = JsonPath.DISCARD,
-            TaskTimeout = Timeout.Duration(Duration.Seconds(60)),
+            TaskTimeout = Timeout.Duration(Duration.Seconds(PipelineTimeBudget.SendToDeadLetterQueueTimeoutSeconds)),
         });
-        sendToDeadLetterQueue.AddRetry(new RetryProps { Errors = [Errors.ALL], Interval = Duration.Seconds(2), BackoffRate = 2, MaxAttempts = 5, MaxDelay = Duration.Seconds(60), JitterStrategy = JitterType.FULL });
+        sendToDeadLetterQueue.AddRetry(PipelineTimeBudget.SendToDeadLetterQueueRetry.ToRetryProps());
         var processingFailed = new Fail(this, StateNames.ProcessingFailed, new FailProps
         {
             Error = "DocumentProcessingFailed",
@@ -277,9 +277,9 @@ public sealed partial class HybridPipelineStack
             RetryOnServiceExceptions = false,
             // A little longer than the function's own timeout, so that the function's timeout is what reports
             // first and a still-running invocation can never race the failure record.
-            TaskTimeout = Timeout.Duration(Duration.Seconds(functionTimeoutSeconds + 10)),
+            TaskTimeout = Timeout.Duration(Duration.Seconds(functionTimeoutSeconds + PipelineTimeBudget.LambdaTaskMarginSeconds)),
         });
-        step.AddRetry(new RetryProps { Errors = [.. LambdaServiceErrors], Interval = Duration.Seconds(2), BackoffRate = 2, MaxAttempts = 6, MaxDelay = Duration.Seconds(60), JitterStrategy = JitterType.FULL });
+        step.AddRetry(PipelineTimeBudget.LambdaServiceRetry.ToRetryProps());
         if (onFailure is not null)
         {
             step.AddCatch(onFailure, new CatchProps { Errors = [Errors.ALL], ResultPath = "$.failure" });

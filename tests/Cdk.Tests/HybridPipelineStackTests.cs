@@ -117,7 +117,49 @@ public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
         Assert.True((int)State(States.Analyze)["TimeoutSeconds"]! > functionTimeouts[HybridPipelineStack.AnalyzeHandler]);
         Assert.True((int)State(States.Store)["TimeoutSeconds"]! > functionTimeouts[HybridPipelineStack.StoreHandler]);
         Assert.Equal(3600, (int)State(States.AnalyzeLargeDocument)["TimeoutSeconds"]!);
-        Assert.Equal(7200, (int)Definition["TimeoutSeconds"]!);
+    }
+
+    // The rule, read from the definition alone: a Task state runs at most 1 + Σ MaxAttempts times (MaxAttempts defaults to
+    // 3), each attempt up to TimeoutSeconds, and waits IntervalSeconds × BackoffRate^(n-1), at most MaxDelaySeconds, before
+    // the n-th retry of each retrier (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
+    // The execution's TimeoutSeconds must cover the slowest way from StartAt to an end, over Next, Choices, Default and Catch.
+    [Fact]
+    public void Execution_timeout_covers_every_retry_of_every_state_on_the_slowest_way_through()
+    {
+        var states = Definition["States"]!.AsObject();
+        var memo = new Dictionary<string, double>();
+
+        double Worst(JsonNode state)
+        {
+            if ((string?)state["Type"] != "Task")
+            {
+                return 0;
+            }
+
+            var retries = state["Retry"]?.AsArray() ?? [];
+            var attempts = 1 + retries.Sum(r => (int?)r!["MaxAttempts"] ?? 3);
+            var waits = retries.Sum(r => Enumerable.Range(0, (int?)r!["MaxAttempts"] ?? 3).Sum(n =>
+                Math.Min(((int?)r["IntervalSeconds"] ?? 1) * Math.Pow((double?)r["BackoffRate"] ?? 2, n), (int?)r["MaxDelaySeconds"] ?? double.MaxValue)));
+            return attempts * (int)state["TimeoutSeconds"]! + waits;
+        }
+
+        double Slowest(string name)
+        {
+            if (memo.TryGetValue(name, out var known))
+            {
+                return known;
+            }
+
+            var state = states[name]!;
+            IEnumerable<string?> next = [(string?)state["Next"], (string?)state["Default"],
+                .. (state["Choices"]?.AsArray() ?? []).Select(c => (string?)c!["Next"]), .. (state["Catch"]?.AsArray() ?? []).Select(c => (string?)c!["Next"])];
+            return memo[name] = Worst(state) + next.OfType<string>().Select(Slowest).DefaultIfEmpty(0).Max();
+        }
+
+        var slowest = Slowest((string)Definition["StartAt"]!);
+
+        Assert.True((int)Definition["TimeoutSeconds"]! >= slowest, $"TimeoutSeconds {(int)Definition["TimeoutSeconds"]!} < worst case {slowest:0} s");
+        Assert.True((int)Definition["TimeoutSeconds"]! < slowest + 60, "The default is the smallest whole minute that covers it.");
     }
 
     [Fact]
