@@ -21,7 +21,8 @@ namespace ReferenceArchitectures.Cdk.HybridPipeline;
 //                                              ├─ accepted ──────────────────────────▶ AnalyzeLargeDocument (Fargate task) ─▶ Store
 //                                              └─ any other status ──────────────────▶ UnexpectedPreprocessStatus ─▶ RecordFailure
 //
-//   an error in any step ─▶ RecordFailure ─▶ ProcessingFailed
+//   an error in any step ─▶ RecordFailure ─▶ FailureRecorded ─┬─ the ledger already holds a result ─▶ ResultRecordedBeforeTheError
+//                           │                                  └─▶ ProcessingFailed
 //                           └─ its own error ─▶ SendToDeadLetterQueue ─▶ ProcessingFailed
 //
 // A path that does not exist in a state's input is a States.Runtime error, which no Catch on States.ALL sees: every
@@ -258,9 +259,23 @@ public sealed partial class HybridPipelineStack
             Cause = "The document could not be processed; its input and the cause are in the dead-letter queue.",
         });
         recordFailure.AddCatch(sendToDeadLetterQueue, new CatchProps { Errors = [Errors.ALL], ResultPath = "$.recordFailureError" });
-        recordFailure.Next(processingFailed);
+        // A step whose response was lost after it wrote the result (Store) fails although the document is done; the
+        // ledger knows, RecordFailure sends no dead letter then, and the execution succeeds: one result, no dead letter.
+        recordFailure.Next(new Choice(this, StateNames.FailureRecorded)
+            .When(Condition.Or(
+                    Condition.StringEquals("$.recorded.recorded.status", DocumentLedgerStatus.Completed),
+                    Condition.StringEquals("$.recorded.recorded.status", DocumentLedgerStatus.Rejected)),
+                new Succeed(this, StateNames.ResultRecordedBeforeTheError, new SucceedProps { Comment = "The document's result was recorded before the error; nothing was dead-lettered." }))
+            .Otherwise(processingFailed));
         sendToDeadLetterQueue.Next(processingFailed);
         return recordFailure;
+    }
+
+    /// <summary>The ledger statuses the definition reads (DocumentLedger's, which this project does not reference).</summary>
+    private static class DocumentLedgerStatus
+    {
+        public const string Completed = "COMPLETED";
+        public const string Rejected = "REJECTED";
     }
 
     /// <summary>A <c>lambda:invoke</c> task that retries Lambda's own errors with jitter and, if given, catches every error into <paramref name="onFailure"/>.</summary>

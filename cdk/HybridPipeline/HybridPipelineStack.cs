@@ -83,6 +83,8 @@ public sealed partial class HybridPipelineStack : Stack
         public const string UnexpectedPreprocessStatus = "UnexpectedPreprocessStatus";
         public const string RecordFailure = "RecordFailure";
         public const string SendToDeadLetterQueue = "SendToDeadLetterQueue";
+        public const string FailureRecorded = "FailureRecorded";
+        public const string ResultRecordedBeforeTheError = "ResultRecordedBeforeTheError";
         public const string ProcessingFailed = "ProcessingFailed";
     }
 

@@ -139,9 +139,12 @@ public sealed class PipelineFunctions(PipelineSettings settings, PipelineAwsClie
 
         // Only a document the ledger can hold: without a version id, an upload cannot be told from a later one of the
         // same key. Such an input still gets its dead letter; the replay command resolves the version then.
-        if (document is { VersionId.Length: > 0 })
+        if (document is { VersionId.Length: > 0 }
+            && await _ledger.RecordFailureAsync(document, error, cause, ct) is { } result)
         {
-            await _ledger.RecordFailureAsync(document, error, cause, ct);
+            // A step failed after the result was written (its response was lost): the document is done, not dead.
+            context.Logger.LogWarning($"{document.LedgerKey} failed with {error} after its result was recorded ({result}); no dead letter.");
+            return Write(new StoreOutcome(document.LedgerKey, result, null), PipelineJsonContext.Default.StoreOutcome);
         }
 
         using var input = JsonDocument.Parse(payload);

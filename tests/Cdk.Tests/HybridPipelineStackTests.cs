@@ -101,7 +101,13 @@ public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
 
         var recordFailure = State(States.RecordFailure);
         Assert.Equal(States.SendToDeadLetterQueue, (string?)recordFailure["Catch"]![0]!["Next"]);
-        Assert.Equal(States.ProcessingFailed, (string?)recordFailure["Next"]);
+        Assert.Equal(States.FailureRecorded, (string?)recordFailure["Next"]);
+        // RecordFailure reports a result that was already recorded (a step whose response was lost after it wrote it):
+        // that execution succeeds; every other ends in the Fail state.
+        var recorded = State(States.FailureRecorded);
+        Assert.Equal(States.ResultRecordedBeforeTheError, (string?)recorded["Choices"]![0]!["Next"]);
+        Assert.Equal(["COMPLETED", "REJECTED"], recorded["Choices"]![0]!["Or"]!.AsArray().Select(c => (string)c!["StringEquals"]!));
+        Assert.Equal(States.ProcessingFailed, (string?)recorded["Default"]);
         Assert.Equal("Fail", (string?)State(States.ProcessingFailed)["Type"]);
     }
 

@@ -78,6 +78,30 @@ public sealed class LedgerClaimTests : IAsyncLifetime, IDisposable
         Assert.False(await Claim("exec-2"));
     }
 
+    [Fact]
+    public async Task Only_the_dead_execution_s_own_claim_is_released_for_a_replay()
+    {
+        Assert.True(await Claim("exec-1"));
+
+        Assert.False(await _ledger!.ReleaseAsync(_document, "exec-0", CancellationToken.None));
+        Assert.False(await Claim("exec-2"));
+        Assert.True(await _ledger.ReleaseAsync(_document, "exec-1", CancellationToken.None));
+        Assert.True(await Claim("exec-2"));
+        Assert.False(await _ledger.ReleaseAsync(_document, "exec-1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_failure_reported_after_the_result_changes_nothing_and_reports_the_result()
+    {
+        Assert.True(await Claim("exec-1"));
+        await _ledger!.RejectAsync(_document, "not a document", CancellationToken.None);
+
+        var result = await _ledger.RecordFailureAsync(_document, "Lambda.ServiceException", "response lost", CancellationToken.None);
+
+        Assert.Equal(DocumentLedger.RejectedStatus, result);
+        Assert.Equal(DocumentLedger.RejectedStatus, (await _ledger.GetAsync(_document, CancellationToken.None))!.Status);
+    }
+
     private sealed class MovableClock : TimeProvider
     {
         private DateTimeOffset _now = new(2026, 12, 2, 8, 0, 0, TimeSpan.Zero);

@@ -176,7 +176,7 @@ public sealed class LocalPipelineRunTests : IAsyncLifetime, IDisposable
         var outcome = await RunAsync(upload);
 
         Assert.Equal("FAILED", outcome.Status);
-        Assert.Equal([States.RecordFailure, States.ProcessingFailed], outcome.States.TakeLast(2));
+        Assert.Equal([States.RecordFailure, States.FailureRecorded, States.ProcessingFailed], outcome.States.TakeLast(3));
         Assert.Equal(0, outcome.RetriesOf(States.Store));
         var deadLetter = JsonNode.Parse(Assert.Single(aws.Sqs.Messages(StandInPipelineTasks.DeadLetterQueue)).Body)!;
         Assert.Equal(nameof(InvalidOperationException), (string?)deadLetter["failure"]!["Error"]);

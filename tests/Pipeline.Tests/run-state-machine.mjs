@@ -37,6 +37,22 @@ class TaskError extends Error {
   }
 }
 
+// Step Functions fails a state whose task output is larger than the payload quota, 256 KiB of UTF-8
+// (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), with States.DataLimitExceeded, a terminal
+// error that neither Retry nor a Catch on States.ALL matches
+// (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). aws-local-stepfunctions 3.0.0
+// has no payload limit; it reads isRetryable and isCatchable from the error, as it does for its own States.Runtime.
+// Relaxed: only a task's output is measured here, not every state's input and output after the path fields.
+const payloadQuotaBytes = 256 * 1024;
+class DataLimitExceeded extends Error {
+  constructor(stateName, bytes) {
+    super(`The state/task '${stateName}' returned a result with a size exceeding the maximum number of bytes service limit (${bytes} > ${payloadQuotaBytes}).`);
+    this.name = 'States.DataLimitExceeded';
+    this.isRetryable = false;
+    this.isCatchable = false;
+  }
+}
+
 const harnessErrors = [];
 const handlers = {};
 const taskStates = Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
@@ -59,6 +75,10 @@ for (const [name, state] of taskStates) {
     const answer = JSON.parse(text);
     if (answer.error !== undefined) {
       throw new TaskError(answer.error, answer.cause);
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(answer.result ?? null), 'utf8');
+    if (bytes > payloadQuotaBytes) {
+      throw new DataLimitExceeded(name, bytes);
     }
     return answer.result;
   };
@@ -112,6 +132,6 @@ try {
 }
 
 await Promise.race([collectEvents, new Promise((resolve) => setTimeout(resolve, 1000))]);
-process.stdout.write(JSON.stringify({ ...outcome, states, retries, harnessErrors }) + '\n');
+process.stdout.write(JSON.stringify({ ...outcome, executionId, states, retries, harnessErrors }) + '\n');
 // Handlers still waiting on the host (a state that timed out) must not keep the process alive.
 process.exit(0);
