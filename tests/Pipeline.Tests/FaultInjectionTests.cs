@@ -194,6 +194,44 @@ public sealed class FaultInjectionTests(EmbeddingEngineFixture model) : IClassFi
     }
 
     [Fact]
+    public async Task An_execution_that_times_out_ends_in_one_dead_letter_and_a_replay_completes_it()
+    {
+        var real = _host.TaskOf(States.Analyze);
+        _host.Map(States.Analyze, async (input, cancellationToken) =>
+        {
+            if (_faulty)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            return await real(input, cancellationToken);
+        });
+        var upload = Upload("incoming/slow.txt");
+        var input = Event(upload);
+        var startedAt = DateTimeOffset.UtcNow;
+
+        var outcome = await _stateMachine.RunAsync(input, new LocalExecutionOptions(ExecutionTimeoutSeconds: 3), _timeout.Token);
+        await _events.DeliverAsync(outcome, input, startedAt, _sqs, _timeout.Token);
+
+        Assert.Equal("TIMED_OUT", outcome.Status);
+        Assert.Equal("PROCESSING", Status(upload));
+        await AssertEveryUploadIsAResultOrOneDeadLetterAsync(upload);
+        await AssertReplayTurnsEveryDeadLetterIntoAResultAsync(upload);
+    }
+
+    [Fact]
+    public async Task An_upload_event_that_eventbridge_could_not_deliver_is_started_by_the_replay()
+    {
+        var upload = Upload("incoming/undelivered.txt");
+        // The rule target's dead-letter queue receives the event itself (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html).
+        await _sqs.SendMessageAsync(_aws.Sqs.CreateQueue(StandInPipelineTasks.DeadLetterQueue), Event(upload).ToJsonString(), _timeout.Token);
+        _faulty = false;
+
+        await AssertEveryUploadIsAResultOrOneDeadLetterAsync(upload);
+        await AssertReplayTurnsEveryDeadLetterIntoAResultAsync(upload);
+    }
+
+    [Fact]
     public async Task A_second_replay_run_starts_nothing_again()
     {
         InjectAfter(States.Analyze, () => new TaskFailedException("Lambda.ServiceException", "Injected."));

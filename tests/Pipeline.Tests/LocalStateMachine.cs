@@ -21,7 +21,8 @@ public sealed record ExecutionOutcome(string Status, JsonNode? Output, string? E
 /// <summary>Options of one local execution.</summary>
 /// <param name="RetryDelay">Pause before every retry, instead of the definition's backoff (which would make tests slow).</param>
 /// <param name="TaskTimeoutSeconds">Shorter TimeoutSeconds for some states, to provoke States.Timeout quickly.</param>
-public sealed record LocalExecutionOptions(TimeSpan RetryDelay = default, IReadOnlyDictionary<string, int>? TaskTimeoutSeconds = null, string? ExecutionId = null);
+/// <param name="ExecutionTimeoutSeconds">A shorter TimeoutSeconds for the whole execution, to provoke TIMED_OUT quickly.</param>
+public sealed record LocalExecutionOptions(TimeSpan RetryDelay = default, IReadOnlyDictionary<string, int>? TaskTimeoutSeconds = null, string? ExecutionId = null, int? ExecutionTimeoutSeconds = null);
 
 /// <summary>
 /// Runs a state machine definition in aws-local-stepfunctions (Node.js 22) through run-state-machine.mjs, one process
@@ -70,6 +71,11 @@ public sealed class LocalStateMachine : IDisposable
         }
 
         runnerOptions["executionId"] = options.ExecutionId ?? NewExecutionArn();
+        if (options.ExecutionTimeoutSeconds is { } executionTimeout)
+        {
+            runnerOptions["executionTimeoutSeconds"] = executionTimeout;
+        }
+
 
         await File.WriteAllTextAsync(optionsPath, runnerOptions.ToJsonString(Compact), cancellationToken);
 

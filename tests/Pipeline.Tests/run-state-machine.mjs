@@ -2,7 +2,7 @@
 // local "task host" over HTTP, and prints the outcome as one JSON line.
 //
 // Usage: node run-state-machine.mjs <definition.json> <input.json> <task-host-url> [options.json]
-//   options.json: { "retryDelayMs": 0, "taskTimeoutSeconds": { "<state>": 1 }, "executionId": "..." }
+//   options.json: { "retryDelayMs": 0, "taskTimeoutSeconds": { "<state>": 1 }, "executionTimeoutSeconds": 2, "executionId": "..." }
 //
 // Each Task's handler POSTs {"resource", "input"} (the state's effective input, after Parameters) to
 // <task-host-url>tasks/<state name>. The host answers {"result": ...} or {"error": "...", "cause": "..."}; an error
@@ -20,6 +20,11 @@ if (!definitionFile || !inputFile || !taskHostUrl) {
 const definition = JSON.parse(readFileSync(definitionFile, 'utf8'));
 const input = JSON.parse(readFileSync(inputFile, 'utf8'));
 const options = optionsFile ? JSON.parse(readFileSync(optionsFile, 'utf8')) : {};
+
+// A shorter execution timeout lets a test provoke TIMED_OUT without waiting two hours.
+if (options.executionTimeoutSeconds !== undefined) {
+  definition.TimeoutSeconds = options.executionTimeoutSeconds;
+}
 
 // Shorter task timeouts let a test provoke States.Timeout without waiting for the real one.
 for (const [state, seconds] of Object.entries(options.taskTimeoutSeconds ?? {})) {
