@@ -250,6 +250,30 @@ public sealed class FaultInjectionTests(EmbeddingEngineFixture model) : IClassFi
     }
 
     [Fact]
+    public async Task A_late_letter_of_an_execution_already_replayed_starts_nothing_again()
+    {
+        InjectAfter(States.Analyze, () => new TaskFailedException("Lambda.ServiceException", "Injected."));
+        var upload = Upload("incoming/late.txt");
+        _ = await RunAsync(Event(upload));
+        var statusLetter = DeadLetters().Single(m => m.Body.Contains("Step Functions Execution Status Change", StringComparison.Ordinal)).Body;
+
+        // The fault is still there: the replay's execution fails too and leaves letters of its own.
+        var first = await ReplayAsync(dryRun: false);
+        await _stepFunctions.WhenIdleAsync();
+        // EventBridge delivers late: the first execution's status change arrives once more.
+        await _sqs.SendMessageAsync(_aws.Sqs.CreateQueue(StandInPipelineTasks.DeadLetterQueue), statusLetter, _timeout.Token);
+        _faulty = false;
+        var second = await ReplayAsync(dryRun: false);
+        await _stepFunctions.WhenIdleAsync();
+
+        Assert.Equal([ReplayAction.Started], first.Select(o => o.Action));
+        Assert.Equal([ReplayAction.Started, ReplayAction.AlreadyReplayed], second.Select(o => o.Action).Order());
+        Assert.Equal(2, _stepFunctions.Started.Count);
+        Assert.Equal("COMPLETED", Status(upload));
+        Assert.Empty(DeadLetters());
+    }
+
+    [Fact]
     public async Task A_dry_run_lists_what_it_would_do_and_changes_nothing()
     {
         InjectAfter(States.Preprocess, () => new TaskFailedException("Lambda.ServiceException", "Injected."));
