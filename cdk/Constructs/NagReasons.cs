@@ -87,6 +87,14 @@ public static class NagReasons
     public const string TeardownRuntime =
         "python3.12 is a supported Lambda runtime and the latest Python runtime that CDK 2.160's C# library names; the handler uses only boto3 and the standard library and runs only when the stack is deleted.";
 
+    // The CDK's own provider that empties buckets whose removal policy is destroy (AutoDeleteObjects).
+
+    public const string AutoDeleteProviderManagedPolicy =
+        "The CDK's provider that empties the buckets when the stack is deleted (AutoDeleteObjects, set only when the data's removal policy is destroy) runs with AWSLambdaBasicExecutionRole; the CDK defines that role, not this stack.";
+
+    public const string AutoDeleteProviderRuntime =
+        "The CDK's provider that empties the buckets when the stack is deleted runs on Node.js 22 (an aspect of this app raises it); CDK 2.160 knows no newer runtime to give its handler.";
+
     // The CDK's own provider that strips the VPC's default security group.
 
     public const string VpcProviderManagedPolicy =

@@ -4,7 +4,8 @@ using Amazon.CDK.AWS.Events.Targets;
 
 namespace ReferenceArchitectures.Cdk.HybridPipeline;
 
-// Events: what starts an execution (an upload), and what records the ends that no Catch sees (timeouts, stops).
+// Events: what starts an execution (an upload), and what dead-letters every end that is not a recorded result:
+// timeouts, stops, and failures a Catch cannot see (States.Runtime, States.DataLimitExceeded).
 public sealed partial class HybridPipelineStack
 {
     private void StartOnUpload(string incomingPrefix)
@@ -34,18 +35,21 @@ public sealed partial class HybridPipelineStack
 
     private void DeadLetterUnfinishedExecutions()
     {
-        // A Catch never sees an execution that times out or is stopped; the status-change event (which carries the
-        // execution's input) goes to the dead-letter queue instead.
+        // A Catch never sees an execution that times out or is stopped, nor States.Runtime or States.DataLimitExceeded
+        // (States.ALL does not match them); the status-change event, which carries the execution's ARN and input, goes
+        // to the dead-letter queue. Step Functions delivers these events on a best-effort basis
+        // (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-states.html); the ExecutionsFailed and
+        // ExecutionsTimedOut alarms count the executions themselves.
         var rule = new Rule(this, "ExecutionEndedUnrecorded", new RuleProps
         {
-            Description = "Sends timed-out and aborted document pipeline executions to the dead-letter queue.",
+            Description = "Sends failed, timed-out and aborted document pipeline executions to the dead-letter queue.",
             EventPattern = new EventPattern
             {
                 Source = ["aws.states"],
                 DetailType = ["Step Functions Execution Status Change"],
                 Detail = new Dictionary<string, object>
                 {
-                    ["status"] = UnrecordedExecutionStatuses.ToArray(),
+                    ["status"] = DeadLetteredExecutionStatuses.ToArray(),
                     ["stateMachineArn"] = new[] { StateMachine.StateMachineArn },
                 },
             },

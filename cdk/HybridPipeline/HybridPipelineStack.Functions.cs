@@ -28,7 +28,7 @@ public sealed partial class HybridPipelineStack
             ],
             [objects.Incoming],
             // A claim older than the execution timeout belongs to an execution Step Functions has stopped.
-            ("EXECUTION_TIMEOUT_SECONDS", (props.ExecutionTimeoutMinutes * 60).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            ("EXECUTION_TIMEOUT_SECONDS", (props.EffectiveExecutionTimeoutMinutes * 60).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var analyze = Step("AnalyzeFunction", AnalyzeHandler, props.AnalyzeTimeoutSeconds, props.AnalyzeMemorySizeMb,
             "Extracts, chunks and analyzes a light document with Bedrock; writes the result JSON.",
             [

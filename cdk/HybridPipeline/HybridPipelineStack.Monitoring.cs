@@ -17,10 +17,12 @@ public sealed partial class HybridPipelineStack
     {
         var minute = Duration.Minutes(1);
         alarms.AddAlarm("ExecutionsFailed", StateMachine.MetricFailed(new MetricOptions { Period = minute, Statistic = Stats.SUM }),
-            threshold: 1, evaluationPeriods: 1, "Document pipeline executions failed; their inputs are in the dead-letter queue.");
+            threshold: 1, evaluationPeriods: 1,
+            "Document pipeline executions failed. Each failed execution's input reaches the dead-letter queue: from RecordFailure (which also marks the record FAILED) or SendToDeadLetterQueue, and from the execution status-change rule (best effort), which also covers failures no Catch sees. Replay with tools/PipelineReplay.");
         alarms.AddAlarm("ExecutionsTimedOut", StateMachine.MetricTimedOut(new MetricOptions { Period = minute, Statistic = Stats.SUM }),
-            threshold: 1, evaluationPeriods: 1, "Document pipeline executions timed out; their inputs are in the dead-letter queue.");
+            threshold: 1, evaluationPeriods: 1,
+            "Document pipeline executions timed out; no Catch sees a timeout, so each one's input reaches the dead-letter queue only through the execution status-change rule (best effort) and its record may still say PROCESSING. Replay with tools/PipelineReplay.");
         alarms.AddAlarm("DeadLettersWaiting", DeadLetterQueue.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Period = minute, Statistic = Stats.MAXIMUM }),
-            threshold: 1, evaluationPeriods: 1, "Documents wait in the dead-letter queue for someone to look at them.");
+            threshold: 1, evaluationPeriods: 1, "Documents wait in the dead-letter queue; tools/PipelineReplay lists them (--dry-run) and starts them again.");
     }
 }

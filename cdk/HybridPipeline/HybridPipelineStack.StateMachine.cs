@@ -14,14 +14,19 @@ namespace ReferenceArchitectures.Cdk.HybridPipeline;
 
 // StateMachine: the definition, which is what a fork changes most. The states and where each leads:
 //
-//   Preprocess ─▶ Route ─┬─ duplicate ─────────────────────────▶ AlreadyProcessed
-//                        ├─ rejected ──────────────────────────▶ Store ─▶ Completed
-//                        ├─ accepted, within the light limits ─▶ Analyze (Lambda) ─▶ Store
-//                        ├─ accepted ──────────────────────────▶ AnalyzeLargeDocument (Fargate task) ─▶ Store
-//                        └─ any other status ──────────────────▶ UnexpectedPreprocessStatus ─▶ RecordFailure
+//   CheckUploadEvent ─┬─ no bucket, key, version id or size ─▶ NotAVersionedUpload ─▶ RecordFailure
+//                     └─▶ Preprocess ─▶ Route ─┬─ duplicate ─────────────────────────▶ AlreadyProcessed
+//                                              ├─ rejected ──────────────────────────▶ Store ─▶ Completed
+//                                              ├─ accepted, within the light limits ─▶ Analyze (Lambda) ─▶ Store
+//                                              ├─ accepted ──────────────────────────▶ AnalyzeLargeDocument (Fargate task) ─▶ Store
+//                                              └─ any other status ──────────────────▶ UnexpectedPreprocessStatus ─▶ RecordFailure
 //
-//   an error in any step ─▶ RecordFailure ─▶ ProcessingFailed
+//   an error in any step ─▶ RecordFailure ─▶ FailureRecorded ─┬─ the ledger already holds a result ─▶ ResultRecordedBeforeTheError
+//                           │                                  └─▶ ProcessingFailed
 //                           └─ its own error ─▶ SendToDeadLetterQueue ─▶ ProcessingFailed
+//
+// A path that does not exist in a state's input is a States.Runtime error, which no Catch on States.ALL sees: every
+// path read below is either checked first (CheckUploadEvent) or always written by the step before it.
 public sealed partial class HybridPipelineStack
 {
     private StateMachine CreateStateMachine(HybridPipelineStackProps props, Worker worker)
@@ -52,7 +57,7 @@ public sealed partial class HybridPipelineStack
             recordFailure);
         // Bedrock still throttling after the client's own retries: wait longer than the client did, then try the
         // whole step again.
-        analyze.AddRetry(new RetryProps { Errors = [BedrockThrottledError], Interval = Duration.Seconds(20), BackoffRate = 2, MaxAttempts = 3, MaxDelay = Duration.Seconds(120), JitterStrategy = JitterType.FULL });
+        analyze.AddRetry(PipelineTimeBudget.BedrockThrottledRetry.ToRetryProps());
 
         var analyzeLarge = AnalyzeLargeDocumentStep(props, worker, recordFailure);
 
@@ -74,22 +79,76 @@ public sealed partial class HybridPipelineStack
         unexpected.Next(recordFailure);
 
         var route = RouteStep(props, store, analyze, analyzeLarge, unexpected);
+        preprocess.Next(route);
+        var checkUpload = CheckUploadEventStep(preprocess, recordFailure);
         analyze.Next(store);
         analyzeLarge.Next(store);
         store.Next(new Succeed(this, StateNames.Completed));
 
-        var logGroup = new LogGroup(this, "StateMachineLogs", new LogGroupProps { Retention = props.LogRetention, RemovalPolicy = props.LogRemovalPolicy });
+        var logGroup = new LogGroup(this, "StateMachineLogs", new LogGroupProps
+        {
+            // Step Functions adds each log group it writes to to the account's CloudWatch Logs resource policy, which holds
+            // at most 5,120 characters, unless the group's name starts with /aws/vendedlogs/
+            // (https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html). The stack's name and the unique part of
+            // its id keep the name unique per deployment, so a retained group never blocks the next one.
+            LogGroupName = StateMachineLogGroupName,
+            Retention = props.LogRetention,
+            RemovalPolicy = props.LogRemovalPolicy,
+        });
         var stateMachine = new StateMachine(this, "DocumentPipeline", new StateMachineProps
         {
             Comment = "Hybrid document pipeline: Lambda for light documents, a Fargate task for large ones.",
-            DefinitionBody = DefinitionBody.FromChainable(preprocess.Next(route)),
+            DefinitionBody = DefinitionBody.FromChainable(checkUpload),
             StateMachineType = StateMachineType.STANDARD,
-            Timeout = Duration.Minutes(props.ExecutionTimeoutMinutes),
+            Timeout = Duration.Minutes(props.EffectiveExecutionTimeoutMinutes),
             TracingEnabled = true,
             Logs = new LogOptions { Destination = logGroup, Level = LogLevel.ALL, IncludeExecutionData = true },
         });
         AcknowledgeStateMachineWildcards(stateMachine);
         return stateMachine;
+    }
+
+    /// <summary>The prefix of the state machine's log group, which keeps it out of the account's log resource policy.</summary>
+    public const string VendedLogsPrefix = "/aws/vendedlogs/states/";
+
+    private static string StateMachineLogGroupName =>
+        Fn.Join("", [VendedLogsPrefix, Aws.STACK_NAME, "-DocumentPipeline-", Fn.Select(2, Fn.Split("/", Aws.STACK_ID))]);
+
+    /// <summary>
+    /// Preprocess reads the bucket, key, version id and size from the S3 event; an input without one of them (an event of
+    /// an unversioned bucket has no version id, a hand-started execution may have anything) would fail Preprocess's
+    /// Parameters with States.Runtime, which no Catch sees. It is recorded as a failure instead. Each value must be of its
+    /// type, not only present: an explicit null is no version id.
+    /// </summary>
+    private Choice CheckUploadEventStep(IChainable preprocess, IChainable recordFailure)
+    {
+        var notVersioned = new Pass(this, StateNames.NotAVersionedUpload, new PassProps
+        {
+            Parameters = new Dictionary<string, object>
+            {
+                ["Error"] = "Pipeline.NotAVersionedUpload",
+                ["Cause"] = "The input is not an S3 Object Created event with a bucket name, key, version id and size; only versioned buckets give every upload a version id.",
+            },
+            ResultPath = "$.failure",
+        });
+        notVersioned.Next(recordFailure);
+
+        // Rules are tried in order and the first that matches decides. A comparison of a path that is not there is
+        // itself States.Runtime, so presence is tested first, one rule per path, and the types only once all are there.
+        string[] paths = ["$.detail.bucket.name", "$.detail.object.key", "$.detail.object.version-id", "$.detail.object.size"];
+        var check = new Choice(this, StateNames.CheckUploadEvent);
+        foreach (var path in paths)
+        {
+            check.When(Condition.Not(Condition.IsPresent(path)), notVersioned);
+        }
+
+        return check
+            .When(Condition.And(
+                Condition.IsString(paths[0]),
+                Condition.IsString(paths[1]),
+                Condition.IsString(paths[2]),
+                Condition.IsNumeric(paths[3])), preprocess)
+            .Otherwise(notVersioned);
     }
 
     /// <summary>
@@ -146,10 +205,10 @@ public sealed partial class HybridPipelineStack
             ResultPath = "$.analysis",
             TaskTimeout = Timeout.Duration(Duration.Minutes(props.WorkerTimeoutMinutes)),
         });
-        analyzeLarge.AddRetry(new RetryProps { Errors = [.. EcsServiceErrors], Interval = Duration.Seconds(10), BackoffRate = 2, MaxAttempts = 5, MaxDelay = Duration.Seconds(300), JitterStrategy = JitterType.FULL });
+        analyzeLarge.AddRetry(PipelineTimeBudget.EcsServiceRetry.ToRetryProps());
         // Fargate start-up failures (ResourceInitializationError, CannotPullContainerError) and a crashed worker both
         // surface as States.TaskFailed; one more run separates a passing fault from a document that always fails.
-        analyzeLarge.AddRetry(new RetryProps { Errors = [Errors.TASKS_FAILED], Interval = Duration.Seconds(30), BackoffRate = 2, MaxAttempts = 1, MaxDelay = Duration.Seconds(60), JitterStrategy = JitterType.FULL });
+        analyzeLarge.AddRetry(PipelineTimeBudget.WorkerTaskFailedRetry.ToRetryProps());
         analyzeLarge.AddCatch(recordFailure, new CatchProps { Errors = [Errors.ALL], ResultPath = "$.failure" });
         return analyzeLarge;
     }
@@ -162,11 +221,11 @@ public sealed partial class HybridPipelineStack
     {
         var recordFailure = LambdaStep(StateNames.RecordFailure, RecordFailureFunction, props.RecordFailureTimeoutSeconds,
             // The execution's input rather than the current state: a failure in Preprocess leaves no $.document,
-            // and the S3 event identifies the document in every case.
+            // and the S3 event identifies the document. Only paths that always exist: the input itself rather than
+            // its detail, which an input that is not an S3 event lacks (States.Runtime, which no Catch sees).
             TaskInput.FromObject(new Dictionary<string, object>
             {
                 ["executionId"] = JsonPath.StringAt("$$.Execution.Id"),
-                ["detail"] = JsonPath.StringAt("$$.Execution.Input.detail"),
                 ["input"] = JsonPath.StringAt("$$.Execution.Input"),
                 ["failure"] = JsonPath.StringAt("$.failure"),
             }),
@@ -174,7 +233,7 @@ public sealed partial class HybridPipelineStack
             "$.recorded");
         // Recording a failure is idempotent (a conditional update and a dead letter keyed by execution), so any
         // error of its own is worth a few more attempts before the last resort below.
-        recordFailure.AddRetry(new RetryProps { Errors = [Errors.ALL], Interval = Duration.Seconds(5), BackoffRate = 2, MaxAttempts = 2, MaxDelay = Duration.Seconds(60), JitterStrategy = JitterType.FULL });
+        recordFailure.AddRetry(PipelineTimeBudget.RecordFailureRetry.ToRetryProps());
 
         // The last resort when the record-failure function itself cannot run: the state machine sends the dead
         // letter without any Lambda in between, so the document is never lost silently.
@@ -189,18 +248,34 @@ public sealed partial class HybridPipelineStack
                 ["recordFailureError"] = JsonPath.StringAt("$.recordFailureError"),
             }),
             ResultPath = JsonPath.DISCARD,
-            TaskTimeout = Timeout.Duration(Duration.Seconds(60)),
+            TaskTimeout = Timeout.Duration(Duration.Seconds(PipelineTimeBudget.SendToDeadLetterQueueTimeoutSeconds)),
         });
-        sendToDeadLetterQueue.AddRetry(new RetryProps { Errors = [Errors.ALL], Interval = Duration.Seconds(2), BackoffRate = 2, MaxAttempts = 5, MaxDelay = Duration.Seconds(60), JitterStrategy = JitterType.FULL });
+        sendToDeadLetterQueue.AddRetry(PipelineTimeBudget.SendToDeadLetterQueueRetry.ToRetryProps());
         var processingFailed = new Fail(this, StateNames.ProcessingFailed, new FailProps
         {
             Error = "DocumentProcessingFailed",
-            Cause = "The document could not be processed; its record is FAILED and its input is in the dead-letter queue.",
+            // True on both ways here: RecordFailure marked the record FAILED and sent a dead letter, or it could not run
+            // and SendToDeadLetterQueue sent one (the record then still says PROCESSING; the replay command releases it).
+            Cause = "The document could not be processed; its input and the cause are in the dead-letter queue.",
         });
         recordFailure.AddCatch(sendToDeadLetterQueue, new CatchProps { Errors = [Errors.ALL], ResultPath = "$.recordFailureError" });
-        recordFailure.Next(processingFailed);
+        // A step whose response was lost after it wrote the result (Store) fails although the document is done; the
+        // ledger knows, RecordFailure sends no dead letter then, and the execution succeeds: one result, no dead letter.
+        recordFailure.Next(new Choice(this, StateNames.FailureRecorded)
+            .When(Condition.Or(
+                    Condition.StringEquals("$.recorded.recorded.status", DocumentLedgerStatus.Completed),
+                    Condition.StringEquals("$.recorded.recorded.status", DocumentLedgerStatus.Rejected)),
+                new Succeed(this, StateNames.ResultRecordedBeforeTheError, new SucceedProps { Comment = "The document's result was recorded before the error; nothing was dead-lettered." }))
+            .Otherwise(processingFailed));
         sendToDeadLetterQueue.Next(processingFailed);
         return recordFailure;
+    }
+
+    /// <summary>The ledger statuses the definition reads (DocumentLedger's, which this project does not reference).</summary>
+    private static class DocumentLedgerStatus
+    {
+        public const string Completed = "COMPLETED";
+        public const string Rejected = "REJECTED";
     }
 
     /// <summary>A <c>lambda:invoke</c> task that retries Lambda's own errors with jitter and, if given, catches every error into <paramref name="onFailure"/>.</summary>
@@ -217,9 +292,9 @@ public sealed partial class HybridPipelineStack
             RetryOnServiceExceptions = false,
             // A little longer than the function's own timeout, so that the function's timeout is what reports
             // first and a still-running invocation can never race the failure record.
-            TaskTimeout = Timeout.Duration(Duration.Seconds(functionTimeoutSeconds + 10)),
+            TaskTimeout = Timeout.Duration(Duration.Seconds(functionTimeoutSeconds + PipelineTimeBudget.LambdaTaskMarginSeconds)),
         });
-        step.AddRetry(new RetryProps { Errors = [.. LambdaServiceErrors], Interval = Duration.Seconds(2), BackoffRate = 2, MaxAttempts = 6, MaxDelay = Duration.Seconds(60), JitterStrategy = JitterType.FULL });
+        step.AddRetry(PipelineTimeBudget.LambdaServiceRetry.ToRetryProps());
         if (onFailure is not null)
         {
             step.AddCatch(onFailure, new CatchProps { Errors = [Errors.ALL], ResultPath = "$.failure" });

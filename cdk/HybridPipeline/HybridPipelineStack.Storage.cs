@@ -19,7 +19,11 @@ public sealed partial class HybridPipelineStack
             BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
             ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
             LifecycleRules = [new LifecycleRule { Id = "ExpireAccessLogs", Expiration = Duration.Days(365) }],
-            RemovalPolicy = props.DataRemovalPolicy,
+            // Always retained, whatever DataRemovalPolicy says: S3 delivers access logs on a best-effort basis, late
+            // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html#LogDeliveryBestEffort), so logs of
+            // the last requests to the other buckets can arrive after this bucket was emptied, and its deletion fails
+            // with BucketNotEmpty (https://github.com/aws/aws-cdk/issues/16332). The lifecycle rule above empties it.
+            RemovalPolicy = RemovalPolicy.RETAIN,
         });
         NagAcknowledgements.Acknowledge(bucket, "AwsSolutions-S1", NagReasons.DocumentAccessLogBucket);
         return bucket;
@@ -48,6 +52,8 @@ public sealed partial class HybridPipelineStack
                 },
             ],
             RemovalPolicy = props.DataRemovalPolicy,
+            // CloudFormation deletes only empty buckets; destroy means the documents (every version) go too.
+            AutoDeleteObjects = DestroysData(props),
         });
 
         // BucketProps.EventBridgeEnabled configures notifications through a custom-resource Lambda function;
@@ -70,6 +76,7 @@ public sealed partial class HybridPipelineStack
             ServerAccessLogsBucket = logs,
             ServerAccessLogsPrefix = "output/",
             RemovalPolicy = props.DataRemovalPolicy,
+            AutoDeleteObjects = DestroysData(props),
         });
 
     private Table CreateTable(HybridPipelineStackProps props) =>
@@ -82,10 +89,12 @@ public sealed partial class HybridPipelineStack
             RemovalPolicy = props.DataRemovalPolicy,
         });
 
-    private Queue CreateDeadLetterQueue()
+    private Queue CreateDeadLetterQueue(HybridPipelineStackProps props)
     {
         var queue = new Queue(this, "DeadLetterQueue", new QueueProps
         {
+            // The dead letters are the only record of what still needs a replay: kept whenever the data is.
+            RemovalPolicy = props.DataRemovalPolicy,
             // SQS-managed keys: the state machine, EventBridge and the function can send without KMS grants.
             Encryption = QueueEncryption.SQS_MANAGED,
             EnforceSSL = true,
@@ -94,6 +103,24 @@ public sealed partial class HybridPipelineStack
         });
         NagAcknowledgements.Acknowledge(queue, "AwsSolutions-SQS3", NagReasons.DeadLetterQueue);
         return queue;
+    }
+
+    private static bool DestroysData(HybridPipelineStackProps props) => props.DataRemovalPolicy == RemovalPolicy.DESTROY;
+
+    /// <summary>
+    /// With <c>AutoDeleteObjects</c> the CDK adds its own provider that empties the buckets when the stack is deleted.
+    /// Its role and runtime are the CDK's, not this stack's, to choose.
+    /// </summary>
+    private void AcknowledgeAutoDeleteProvider()
+    {
+        if (Node.TryFindChild("Custom::S3AutoDeleteObjectsCustomResourceProvider") is not { } provider)
+        {
+            return;
+        }
+
+        NagAcknowledgements.Acknowledge(provider.Node.FindChild("Role"), "AwsSolutions-IAM4", NagReasons.AutoDeleteProviderManagedPolicy,
+            "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
+        NagAcknowledgements.Acknowledge(provider.Node.FindChild("Handler"), "AwsSolutions-L1", NagReasons.AutoDeleteProviderRuntime);
     }
 
     /// <summary>The objects under <paramref name="prefix"/>: the ARN to grant, and how cdk-nag names that grant's wildcard.</summary>

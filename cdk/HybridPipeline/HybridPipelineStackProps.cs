@@ -72,8 +72,14 @@ public sealed class HybridPipelineStackProps : StackProps
     /// <summary>How long the state machine waits for the Fargate task before it is recorded as failed.</summary>
     public int WorkerTimeoutMinutes { get; init; } = 60;
 
-    /// <summary>The whole execution's limit; longer than the slowest path including retries.</summary>
-    public int ExecutionTimeoutMinutes { get; init; } = 120;
+    /// <summary>
+    /// The whole execution's limit. Null takes the smallest that covers the worst case of every retry of every state on the
+    /// slowest way through the definition (<see cref="PipelineTimeBudget"/>); a value must cover it too.
+    /// </summary>
+    public int? ExecutionTimeoutMinutes { get; init; }
+
+    /// <summary>The execution timeout the stack sets: <see cref="ExecutionTimeoutMinutes"/>, or the worst case when it is null.</summary>
+    public int EffectiveExecutionTimeoutMinutes => ExecutionTimeoutMinutes ?? PipelineTimeBudget.MinimumExecutionTimeoutMinutes(this);
 
     /// <summary>The batch worker's image; null builds containers/BatchWorker/Dockerfile from the repository.</summary>
     public ContainerImage? WorkerImage { get; init; }
@@ -130,11 +136,15 @@ public sealed class HybridPipelineStackProps : StackProps
         FargateTaskSizes.Require(WorkerCpu, WorkerMemoryMiB, nameof(WorkerCpu), nameof(WorkerMemoryMiB));
         PropsRules.RequireRange(WorkerMaxParallelCalls, 1, 64, nameof(WorkerMaxParallelCalls));
         PropsRules.RequireRange(WorkerTimeoutMinutes, 1, MaxExecutionTimeoutMinutes, nameof(WorkerTimeoutMinutes));
-        PropsRules.RequireRange(ExecutionTimeoutMinutes, 1, MaxExecutionTimeoutMinutes, nameof(ExecutionTimeoutMinutes));
-        if (ExecutionTimeoutMinutes <= WorkerTimeoutMinutes)
+        PropsRules.RequireRange(EffectiveExecutionTimeoutMinutes, 1, MaxExecutionTimeoutMinutes, nameof(ExecutionTimeoutMinutes));
+        // A timeout is seen by no Catch: an execution stopped while a state still retries never records its failure.
+        if (PipelineTimeBudget.FirstStateBeyond(this, EffectiveExecutionTimeoutMinutes) is { } breaking)
         {
+            var path = string.Join("; ", PipelineTimeBudget.SlowestPath(this));
             throw new ArgumentOutOfRangeException(nameof(ExecutionTimeoutMinutes), ExecutionTimeoutMinutes,
-                $"{nameof(ExecutionTimeoutMinutes)} ({ExecutionTimeoutMinutes}) must exceed {nameof(WorkerTimeoutMinutes)} ({WorkerTimeoutMinutes}), or a slow heavy document times out the execution before its failure can be recorded.");
+                $"{nameof(ExecutionTimeoutMinutes)} ({EffectiveExecutionTimeoutMinutes} min) does not cover the worst case of every retry of every state: "
+                + $"{breaking.State} would still be running when the execution times out. The slowest way through takes "
+                + $"{PipelineTimeBudget.MinimumExecutionTimeoutMinutes(this)} min ({path}). Raise {nameof(ExecutionTimeoutMinutes)}, leave it unset, or lower the state's timeout.");
         }
 
         PropsRules.RequireRange(NatGateways, 1, ServiceNetwork.AvailabilityZones, nameof(NatGateways));

@@ -50,6 +50,13 @@ public sealed class PipelineFunctions(PipelineSettings settings, PipelineAwsClie
         var request = Read(payload, PipelineJsonContext.Default.PreprocessRequest);
         var document = DocumentReference.Create(request.Bucket, request.Key, request.VersionId);
         var ct = context.CancellationToken;
+        if (string.IsNullOrEmpty(request.VersionId))
+        {
+            // The definition sends only versioned uploads here (CheckUploadEvent); a document without a version id could
+            // not be told apart from a later upload of the same key.
+            throw new InvalidPipelineInputException($"{document.LedgerKey} has no version id; the pipeline processes uploads to versioned buckets only.");
+        }
+
         if (string.IsNullOrWhiteSpace(request.ExecutionId))
         {
             throw new InvalidPipelineInputException("The input has no executionId ($$.Execution.Id), which the ledger's claim records.");
@@ -128,20 +135,28 @@ public sealed class PipelineFunctions(PipelineSettings settings, PipelineAwsClie
         var ct = context.CancellationToken;
         var error = request.Failure?.Error ?? "Unknown";
         var cause = request.Failure?.Cause;
-        var document = request.Document?.Reference ?? FromEvent(request.Detail);
+        var document = request.Document?.Reference ?? FromEvent(request.Detail ?? Detail(request.Input));
 
-        if (document is not null)
+        // Only a document the ledger can hold: without a version id, an upload cannot be told from a later one of the
+        // same key. Such an input still gets its dead letter; the replay command resolves the version then.
+        if (document is { VersionId.Length: > 0 }
+            && await _ledger.RecordFailureAsync(document, error, cause, ct) is { } result)
         {
-            await _ledger.RecordFailureAsync(document, error, cause, ct);
+            // A step failed after the result was written (its response was lost): the document is done, not dead.
+            context.Logger.LogWarning($"{document.LedgerKey} failed with {error} after its result was recorded ({result}); no dead letter.");
+            return Write(new StoreOutcome(document.LedgerKey, result, null), PipelineJsonContext.Default.StoreOutcome);
         }
 
         using var input = JsonDocument.Parse(payload);
         await new DeadLetterOutbox(aws.Sqs, queueUrl).SendAsync(
-            new DeadLetter(document?.LedgerKey, document?.Bucket, document?.Key, document?.VersionId, error, cause, input.RootElement.Clone(), _time.GetUtcNow()),
+            new DeadLetter(document?.LedgerKey, document?.Bucket, document?.Key, document?.VersionId, error, cause, input.RootElement.Clone(), _time.GetUtcNow(), request.ExecutionId),
             ct);
         context.Logger.LogWarning($"{document?.LedgerKey ?? "an unidentified document"} failed with {error}; sent to the dead-letter queue.");
         return Write(new StoreOutcome(document?.LedgerKey ?? "", DocumentLedger.Failed, null), PipelineJsonContext.Default.StoreOutcome);
     }
+
+    private static JsonElement? Detail(JsonElement? input) =>
+        input is { ValueKind: JsonValueKind.Object } i && i.TryGetProperty("detail", out var detail) ? detail : null;
 
     private static DocumentReference? FromEvent(JsonElement? detail)
     {
@@ -161,7 +176,7 @@ public sealed class PipelineFunctions(PipelineSettings settings, PipelineAwsClie
     private static DocumentDescriptor Describe(DocumentReference document, string status, string? reason = null, DocumentInspection? inspection = null) => new(
         document.Bucket,
         document.Key,
-        document.VersionId,
+        document.Version,
         status,
         reason,
         inspection?.DocumentType is { } type ? TypeName(type) : null,

@@ -9,7 +9,7 @@ namespace ReferenceArchitectures.Pipeline;
 public sealed class LedgerConflictException(string message) : Exception(message);
 
 /// <summary>A ledger item as stored: one per object version.</summary>
-public sealed record LedgerRecord(string LedgerKey, string Status, string? Category, string? Reason, string? Error, long InputTokens, long OutputTokens);
+public sealed record LedgerRecord(string LedgerKey, string Status, string? Category, string? Reason, string? Error, long InputTokens, long OutputTokens, string? ExecutionId = null);
 
 /// <summary>
 /// The DynamoDB table that makes the pipeline idempotent: Preprocess claims an object version with a conditional
@@ -103,8 +103,12 @@ public sealed class DocumentLedger(IAmazonDynamoDB dynamoDb, string tableName, T
     public Task RejectAsync(DocumentReference document, string reason, CancellationToken cancellationToken) =>
         FinishAsync(document, RejectedStatus, new Dictionary<string, AttributeValue> { ["reason"] = new() { S = reason } }, cancellationToken);
 
-    /// <summary>Records a failure; creates the item when the failure came before the claim, never touches a completed one.</summary>
-    public async Task RecordFailureAsync(DocumentReference document, string error, string? cause, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a failure; creates the item when the failure came before the claim, never touches a result (COMPLETED or
+    /// REJECTED: a step whose response was lost after it wrote one). Returns null when the failure was recorded, or the
+    /// result's status when there is one.
+    /// </summary>
+    public async Task<string?> RecordFailureAsync(DocumentReference document, string error, string? cause, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
         try
@@ -114,21 +118,60 @@ public sealed class DocumentLedger(IAmazonDynamoDB dynamoDb, string tableName, T
                 TableName = tableName,
                 Key = new Dictionary<string, AttributeValue> { ["pk"] = new() { S = document.LedgerKey } },
                 UpdateExpression = "SET #status = :failed, #error = :error, #cause = :cause, failedAt = :now",
-                ConditionExpression = "attribute_not_exists(pk) OR #status <> :completed",
+                ConditionExpression = "attribute_not_exists(pk) OR (#status <> :completed AND #status <> :rejected)",
                 ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "status", ["#error"] = "error", ["#cause"] = "cause" },
                 ExpressionAttributeValues = new Dictionary<string, AttributeValue>
                 {
                     [":failed"] = new() { S = Failed },
                     [":completed"] = new() { S = Completed },
+                    [":rejected"] = new() { S = RejectedStatus },
                     [":error"] = new() { S = error },
                     [":cause"] = new() { S = Truncate(cause ?? "", 4_000) },
                     [":now"] = new() { S = Now() },
                 },
             }, cancellationToken).ConfigureAwait(false);
+            return null;
         }
         catch (ConditionalCheckFailedException)
         {
-            // The document completed on an earlier attempt; a late failure report changes nothing.
+            // The document has its result from an earlier attempt; a late failure report changes nothing.
+            return (await GetAsync(document, cancellationToken).ConfigureAwait(false))?.Status;
+        }
+    }
+
+    /// <summary>
+    /// Marks a document FAILED when it is still claimed by <paramref name="deadExecutionId"/>, an execution that has ended
+    /// without recording anything (it timed out, was stopped, failed past every Catch, or its RecordFailure could not run),
+    /// so that a replay can claim it at once instead of waiting for the claim to expire. One conditional write: a claim
+    /// that another execution has taken since, or a result, is left alone. True when the document is FAILED afterwards.
+    /// </summary>
+    public async Task<bool> ReleaseAsync(DocumentReference document, string deadExecutionId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentException.ThrowIfNullOrWhiteSpace(deadExecutionId);
+        try
+        {
+            await dynamoDb.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = tableName,
+                Key = new Dictionary<string, AttributeValue> { ["pk"] = new() { S = document.LedgerKey } },
+                UpdateExpression = "SET #status = :failed, #error = :error, failedAt = :now",
+                ConditionExpression = "#status = :processing AND executionId = :execution",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "status", ["#error"] = "error" },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                {
+                    [":failed"] = new() { S = Failed },
+                    [":processing"] = new() { S = Processing },
+                    [":execution"] = new() { S = deadExecutionId },
+                    [":error"] = new() { S = "ExecutionEndedUnrecorded" },
+                    [":now"] = new() { S = Now() },
+                },
+            }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return (await GetAsync(document, cancellationToken).ConfigureAwait(false))?.Status == Failed;
         }
     }
 
@@ -149,7 +192,7 @@ public sealed class DocumentLedger(IAmazonDynamoDB dynamoDb, string tableName, T
         ArgumentNullException.ThrowIfNull(item);
         string? Text(string name) => item.TryGetValue(name, out var value) ? value.S : null;
         long Count(string name) => item.TryGetValue(name, out var value) && value.N is { } n ? long.Parse(n, CultureInfo.InvariantCulture) : 0;
-        return new LedgerRecord(Text("pk")!, Text("status") ?? "", Text("category"), Text("reason"), Text("error"), Count("inputTokens"), Count("outputTokens"));
+        return new LedgerRecord(Text("pk")!, Text("status") ?? "", Text("category"), Text("reason"), Text("error"), Count("inputTokens"), Count("outputTokens"), Text("executionId"));
     }
 
     // Completion is conditional on the claim: a Store step that runs twice (a retry after a lost response) finds

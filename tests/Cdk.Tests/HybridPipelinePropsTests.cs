@@ -44,6 +44,39 @@ public sealed class HybridPipelinePropsTests
     public void Default_props_are_valid() => new HybridPipelineStackProps().Validate();
 
     [Fact]
+    public void An_execution_timeout_that_a_worker_and_its_retries_outlast_is_rejected_naming_the_state()
+    {
+        // A 60-minute worker runs up to 1 + 5 (ECS errors) + 1 (TaskFailed) times: far beyond two hours.
+        var props = new HybridPipelineStackProps { WorkerTimeoutMinutes = 60, ExecutionTimeoutMinutes = 120 };
+
+        var error = Assert.ThrowsAny<ArgumentException>(props.Validate);
+
+        Assert.Equal(nameof(HybridPipelineStackProps.ExecutionTimeoutMinutes), error.ParamName);
+        Assert.Contains("AnalyzeLargeDocument would still be running", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_short_execution_timeout_is_rejected_at_the_first_state_it_cuts_short()
+    {
+        var props = new HybridPipelineStackProps { PreprocessTimeoutSeconds = 900, ExecutionTimeoutMinutes = 30 };
+
+        var error = Assert.ThrowsAny<ArgumentException>(props.Validate);
+
+        Assert.Contains("Preprocess would still be running", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unset_execution_timeout_is_the_worst_case_and_an_explicit_one_that_covers_it_is_accepted()
+    {
+        var defaults = new HybridPipelineStackProps();
+        var minimum = PipelineTimeBudget.MinimumExecutionTimeoutMinutes(defaults);
+
+        Assert.Equal(minimum, defaults.EffectiveExecutionTimeoutMinutes);
+        new HybridPipelineStackProps { ExecutionTimeoutMinutes = minimum }.Validate();
+        Assert.ThrowsAny<ArgumentException>(new HybridPipelineStackProps { ExecutionTimeoutMinutes = minimum - 1 }.Validate);
+    }
+
+    [Fact]
     public void Context_settings_map_to_props()
     {
         var app = new App(new AppProps

@@ -101,7 +101,13 @@ public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
 
         var recordFailure = State(States.RecordFailure);
         Assert.Equal(States.SendToDeadLetterQueue, (string?)recordFailure["Catch"]![0]!["Next"]);
-        Assert.Equal(States.ProcessingFailed, (string?)recordFailure["Next"]);
+        Assert.Equal(States.FailureRecorded, (string?)recordFailure["Next"]);
+        // RecordFailure reports a result that was already recorded (a step whose response was lost after it wrote it):
+        // that execution succeeds; every other ends in the Fail state.
+        var recorded = State(States.FailureRecorded);
+        Assert.Equal(States.ResultRecordedBeforeTheError, (string?)recorded["Choices"]![0]!["Next"]);
+        Assert.Equal(["COMPLETED", "REJECTED"], recorded["Choices"]![0]!["Or"]!.AsArray().Select(c => (string)c!["StringEquals"]!));
+        Assert.Equal(States.ProcessingFailed, (string?)recorded["Default"]);
         Assert.Equal("Fail", (string?)State(States.ProcessingFailed)["Type"]);
     }
 
@@ -117,7 +123,49 @@ public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
         Assert.True((int)State(States.Analyze)["TimeoutSeconds"]! > functionTimeouts[HybridPipelineStack.AnalyzeHandler]);
         Assert.True((int)State(States.Store)["TimeoutSeconds"]! > functionTimeouts[HybridPipelineStack.StoreHandler]);
         Assert.Equal(3600, (int)State(States.AnalyzeLargeDocument)["TimeoutSeconds"]!);
-        Assert.Equal(7200, (int)Definition["TimeoutSeconds"]!);
+    }
+
+    // The rule, read from the definition alone: a Task state runs at most 1 + Σ MaxAttempts times (MaxAttempts defaults to
+    // 3), each attempt up to TimeoutSeconds, and waits IntervalSeconds × BackoffRate^(n-1), at most MaxDelaySeconds, before
+    // the n-th retry of each retrier (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
+    // The execution's TimeoutSeconds must cover the slowest way from StartAt to an end, over Next, Choices, Default and Catch.
+    [Fact]
+    public void Execution_timeout_covers_every_retry_of_every_state_on_the_slowest_way_through()
+    {
+        var states = Definition["States"]!.AsObject();
+        var memo = new Dictionary<string, double>();
+
+        double Worst(JsonNode state)
+        {
+            if ((string?)state["Type"] != "Task")
+            {
+                return 0;
+            }
+
+            var retries = state["Retry"]?.AsArray() ?? [];
+            var attempts = 1 + retries.Sum(r => (int?)r!["MaxAttempts"] ?? 3);
+            var waits = retries.Sum(r => Enumerable.Range(0, (int?)r!["MaxAttempts"] ?? 3).Sum(n =>
+                Math.Min(((int?)r["IntervalSeconds"] ?? 1) * Math.Pow((double?)r["BackoffRate"] ?? 2, n), (int?)r["MaxDelaySeconds"] ?? double.MaxValue)));
+            return attempts * (int)state["TimeoutSeconds"]! + waits;
+        }
+
+        double Slowest(string name)
+        {
+            if (memo.TryGetValue(name, out var known))
+            {
+                return known;
+            }
+
+            var state = states[name]!;
+            IEnumerable<string?> next = [(string?)state["Next"], (string?)state["Default"],
+                .. (state["Choices"]?.AsArray() ?? []).Select(c => (string?)c!["Next"]), .. (state["Catch"]?.AsArray() ?? []).Select(c => (string?)c!["Next"])];
+            return memo[name] = Worst(state) + next.OfType<string>().Select(Slowest).DefaultIfEmpty(0).Max();
+        }
+
+        var slowest = Slowest((string)Definition["StartAt"]!);
+
+        Assert.True((int)Definition["TimeoutSeconds"]! >= slowest, $"TimeoutSeconds {(int)Definition["TimeoutSeconds"]!} < worst case {slowest:0} s");
+        Assert.True((int)Definition["TimeoutSeconds"]! < slowest + 60, "The default is the smallest whole minute that covers it.");
     }
 
     [Fact]
@@ -278,15 +326,55 @@ public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
         Assert.Equal("${DeadLetterQueue9F481546.Arn}", TemplateQuery.Render(target["DeadLetterConfig"]!["Arn"]));
     }
 
+    // The terminal statuses of a Standard execution (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html):
+    // SUCCEEDED is a recorded result (Completed, AlreadyProcessed); every other end reaches the dead-letter queue, FAILED
+    // included, since States.Runtime and States.DataLimitExceeded fail an execution past every Catch on States.ALL.
     [Fact]
-    public void Timed_out_and_aborted_executions_go_to_the_dead_letter_queue()
+    public void Every_execution_that_does_not_succeed_goes_to_the_dead_letter_queue()
     {
         var rule = template.Resource("ExecutionEndedUnrecorded2A05AC42")["Properties"]!;
+        string[] terminal = ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"];
 
-        Assert.Equal("[\"TIMED_OUT\",\"ABORTED\"]", rule["EventPattern"]!["detail"]!["status"]!.ToJsonString());
+        var matched = rule["EventPattern"]!["detail"]!["status"]!.AsArray().Select(status => (string)status!).ToList();
+
+        Assert.Equal(terminal.Except(["SUCCEEDED"]).Order(), matched.Order());
+        Assert.Equal(["Step Functions Execution Status Change"], rule["EventPattern"]!["detail-type"]!.AsArray().Select(type => (string)type!));
         Assert.Equal("[\"aws.states\"]", rule["EventPattern"]!["source"]!.ToJsonString());
         Assert.Equal("${DocumentPipelineB796BC10}", TemplateQuery.Render(rule["EventPattern"]!["detail"]!["stateMachineArn"]![0]));
         Assert.Equal("${DeadLetterQueue9F481546.Arn}", TemplateQuery.Render(rule["Targets"]![0]!["Arn"]));
+    }
+
+    [Fact]
+    public void Only_an_upload_event_with_bucket_key_version_id_and_size_reaches_preprocess()
+    {
+        var check = State(States.CheckUploadEvent);
+        var choices = check["Choices"]!.AsArray();
+        string[] paths = ["$.detail.bucket.name", "$.detail.object.key", "$.detail.object.version-id", "$.detail.object.size"];
+
+        Assert.Equal(States.CheckUploadEvent, (string?)Definition["StartAt"]);
+        // Presence first, one rule per path, each before the rule that compares types (a comparison of a missing path
+        // is States.Runtime); then the types; anything else is recorded as a failure.
+        for (var i = 0; i < paths.Length; i++)
+        {
+            Assert.Equal(paths[i], (string?)choices[i]!["Not"]!["Variable"]);
+            Assert.True((bool)choices[i]!["Not"]!["IsPresent"]!);
+            Assert.Equal(States.NotAVersionedUpload, (string?)choices[i]!["Next"]);
+        }
+
+        Assert.Equal(States.Preprocess, (string?)choices[paths.Length]!["Next"]);
+        Assert.Equal(paths.Length + 1, choices.Count);
+        Assert.Equal(States.NotAVersionedUpload, (string?)check["Default"]);
+        Assert.Equal(States.RecordFailure, (string?)State(States.NotAVersionedUpload)["Next"]);
+    }
+
+    [Fact]
+    public void Record_failure_reads_only_paths_that_every_execution_has()
+    {
+        var parameters = State(States.RecordFailure)["Parameters"]!["Payload"]!.AsObject();
+
+        // $$.Execution.Id and $$.Execution.Input always exist; $.failure is written by every way into RecordFailure.
+        Assert.Equal(["executionId.$", "failure.$", "input.$"], parameters.Select(p => p.Key).Order());
+        Assert.Equal("$$.Execution.Input", (string?)parameters["input.$"]);
     }
 
     [Fact]
@@ -321,7 +409,7 @@ public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
     [InlineData("OutputBucket7114EB27", "AWS::S3::Bucket", "Retain")]
     [InlineData("AccessLogsBucket83982689", "AWS::S3::Bucket", "Retain")]
     [InlineData("DocumentTable9FE6D880", "AWS::DynamoDB::Table", "Retain")]
-    [InlineData("DeadLetterQueue9F481546", "AWS::SQS::Queue", "Delete")]
+    [InlineData("DeadLetterQueue9F481546", "AWS::SQS::Queue", "Retain")]
     public void Stateful_resources_keep_their_logical_ids(string logicalId, string type, string deletionPolicy)
     {
         var resource = template.Resource(logicalId);

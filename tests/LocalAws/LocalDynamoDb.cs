@@ -56,6 +56,7 @@ public sealed class LocalDynamoDb
                 throw new DynamoDbError("ResourceNotFoundException", $"Requested resource not found: Table: {tableName} not found");
             }
 
+            RequireEveryPlaceholderUsed(request);
             var expression = new ExpressionContext(request["ExpressionAttributeNames"]?.AsObject(), request["ExpressionAttributeValues"]?.AsObject());
             var result = operation switch
             {
@@ -71,6 +72,25 @@ public sealed class LocalDynamoDb
         catch (DynamoDbError error)
         {
             return Error(400, error.Code, error.Message, error.Item);
+        }
+    }
+
+    /// <summary>
+    /// DynamoDB refuses a request whose ExpressionAttributeValues or ExpressionAttributeNames hold a placeholder that none
+    /// of its expressions uses (ValidationException "Value provided in ExpressionAttributeValues unused in expressions:
+    /// keys: {:x}"). Found by running the ledger's tests on dynalite, which implements the rule, as DynamoDB does.
+    /// </summary>
+    private static void RequireEveryPlaceholderUsed(JsonObject request)
+    {
+        string[] expressions = ["ConditionExpression", "UpdateExpression", "FilterExpression", "ProjectionExpression", "KeyConditionExpression"];
+        var used = expressions.Select(name => (string?)request[name]).OfType<string>().SelectMany(ExpressionTokens.Split).ToHashSet(StringComparer.Ordinal);
+        foreach (var field in (string[])["ExpressionAttributeValues", "ExpressionAttributeNames"])
+        {
+            var unused = (request[field] as JsonObject)?.Select(entry => entry.Key).Where(key => !used.Contains(key)).ToList();
+            if (unused is { Count: > 0 })
+            {
+                throw new DynamoDbError("ValidationException", $"Value provided in {field} unused in expressions: keys: {{{string.Join(", ", unused)}}}");
+            }
         }
     }
 

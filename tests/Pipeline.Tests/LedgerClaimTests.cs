@@ -3,36 +3,38 @@ using ReferenceArchitectures.Testing.LocalAws;
 namespace ReferenceArchitectures.Pipeline.Tests;
 
 /// <summary>
-/// The ledger's claim against the local DynamoDB's condition expressions: re-entrant for the execution that made it (a
-/// Step Functions retry after a lost Lambda response must not turn into "duplicate" and strand the document), open to a
-/// replay once the document FAILED or its claim outlived any execution, and closed to every other execution.
+/// The ledger's claim against DynamoDB's condition expressions: re-entrant for the execution that made it (a Step
+/// Functions retry after a lost Lambda response must not turn into "duplicate" and strand the document), open to a
+/// replay once the document FAILED or its claim outlived any execution, and closed to every other execution. Each test
+/// runs twice: against the repository's local DynamoDB (<see cref="LedgerClaimTests"/>) and against dynalite, an
+/// independent implementation of DynamoDB's API (<see cref="LedgerClaimOnDynaliteTests"/>).
 /// </summary>
-public sealed class LedgerClaimTests : IAsyncLifetime, IDisposable
+public abstract class LedgerClaimContract : IAsyncLifetime, IDisposable
 {
     private static readonly TimeSpan ExecutionTimeout = TimeSpan.FromHours(2);
     private readonly MovableClock _clock = new();
     private readonly DocumentReference _document = DocumentReference.Create("in", "a.pdf", "v1");
-    private LocalAwsServer? _aws;
-    private Amazon.DynamoDBv2.AmazonDynamoDBClient? _dynamo;
+    private Amazon.DynamoDBv2.IAmazonDynamoDB? _dynamo;
     private DocumentLedger? _ledger;
+
+    /// <summary>Starts the DynamoDB endpoint, creates the table <c>ledger</c> (key <c>pk</c>) and returns a client for it.</summary>
+    protected abstract Task<Amazon.DynamoDBv2.IAmazonDynamoDB> StartAsync();
+
+    protected abstract ValueTask StopAsync();
 
     public async Task InitializeAsync()
     {
-        _aws = await LocalAwsServer.StartAsync();
-        _aws.DynamoDb.CreateTable("ledger", "pk");
-        _dynamo = LocalAwsClients.DynamoDb(_aws);
+        _dynamo = await StartAsync();
         _ledger = new DocumentLedger(_dynamo, "ledger", _clock);
     }
 
-    public async Task DisposeAsync()
-    {
-        if (_aws is not null)
-        {
-            await _aws.DisposeAsync();
-        }
-    }
+    public async Task DisposeAsync() => await StopAsync();
 
-    public void Dispose() => _dynamo?.Dispose();
+    public void Dispose()
+    {
+        _dynamo?.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private Task<bool> Claim(string execution) => _ledger!.TryClaimAsync(_document, execution, ExecutionTimeout, CancellationToken.None);
 
@@ -78,6 +80,30 @@ public sealed class LedgerClaimTests : IAsyncLifetime, IDisposable
         Assert.False(await Claim("exec-2"));
     }
 
+    [Fact]
+    public async Task Only_the_dead_execution_s_own_claim_is_released_for_a_replay()
+    {
+        Assert.True(await Claim("exec-1"));
+
+        Assert.False(await _ledger!.ReleaseAsync(_document, "exec-0", CancellationToken.None));
+        Assert.False(await Claim("exec-2"));
+        Assert.True(await _ledger.ReleaseAsync(_document, "exec-1", CancellationToken.None));
+        Assert.True(await Claim("exec-2"));
+        Assert.False(await _ledger.ReleaseAsync(_document, "exec-1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_failure_reported_after_the_result_changes_nothing_and_reports_the_result()
+    {
+        Assert.True(await Claim("exec-1"));
+        await _ledger!.RejectAsync(_document, "not a document", CancellationToken.None);
+
+        var result = await _ledger.RecordFailureAsync(_document, "Lambda.ServiceException", "response lost", CancellationToken.None);
+
+        Assert.Equal(DocumentLedger.RejectedStatus, result);
+        Assert.Equal(DocumentLedger.RejectedStatus, (await _ledger.GetAsync(_document, CancellationToken.None))!.Status);
+    }
+
     private sealed class MovableClock : TimeProvider
     {
         private DateTimeOffset _now = new(2026, 12, 2, 8, 0, 0, TimeSpan.Zero);
@@ -85,5 +111,47 @@ public sealed class LedgerClaimTests : IAsyncLifetime, IDisposable
         public override DateTimeOffset GetUtcNow() => _now;
 
         public void Advance(TimeSpan by) => _now += by;
+    }
+}
+
+/// <summary>The ledger against the repository's local DynamoDB (tests/LocalAws).</summary>
+public sealed class LedgerClaimTests : LedgerClaimContract
+{
+    private LocalAwsServer? _aws;
+
+    protected override async Task<Amazon.DynamoDBv2.IAmazonDynamoDB> StartAsync()
+    {
+        _aws = await LocalAwsServer.StartAsync();
+        _aws.DynamoDb.CreateTable("ledger", "pk");
+        return LocalAwsClients.DynamoDb(_aws);
+    }
+
+    protected override async ValueTask StopAsync()
+    {
+        if (_aws is not null)
+        {
+            await _aws.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>The ledger against dynalite, an independent implementation of DynamoDB's API.</summary>
+public sealed class LedgerClaimOnDynaliteTests : LedgerClaimContract
+{
+    private DynaliteServer? _dynalite;
+
+    protected override async Task<Amazon.DynamoDBv2.IAmazonDynamoDB> StartAsync()
+    {
+        _dynalite = await DynaliteServer.StartAsync(CancellationToken.None);
+        await _dynalite.CreateLedgerTableAsync("ledger", CancellationToken.None);
+        return _dynalite.Client();
+    }
+
+    protected override async ValueTask StopAsync()
+    {
+        if (_dynalite is not null)
+        {
+            await _dynalite.DisposeAsync();
+        }
     }
 }

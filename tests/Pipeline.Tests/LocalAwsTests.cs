@@ -199,6 +199,25 @@ public sealed class LocalAwsTests : IAsyncLifetime, IDisposable
             dynamo.PutItemAsync(Table, new Dictionary<string, AttributeValue> { ["pk"] = new() { S = "x" } }, timeout.Token));
     }
 
+    // DynamoDB's rule, which dynalite implements and the ledger's tests on it revealed missing here.
+    [Fact]
+    public async Task DynamoDb_rejects_an_expression_attribute_value_that_no_expression_uses()
+    {
+        using var dynamo = LocalAwsClients.DynamoDb(aws);
+
+        var error = await Assert.ThrowsAsync<AmazonDynamoDBException>(() => dynamo.PutItemAsync(new PutItemRequest
+        {
+            TableName = Table,
+            Item = new Dictionary<string, AttributeValue> { ["pk"] = new() { S = "unused" } },
+            ConditionExpression = "attribute_not_exists(pk)",
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":spare"] = new() { S = "x" } },
+        }, timeout.Token));
+
+        Assert.Equal("ValidationException", error.ErrorCode);
+        Assert.Contains("unused in expressions", error.Message, StringComparison.Ordinal);
+        Assert.Null(aws.DynamoDb.GetItem(Table, "unused"));
+    }
+
     [Fact]
     public async Task DynamoDb_rejects_an_expression_it_cannot_evaluate_with_a_validation_error()
     {

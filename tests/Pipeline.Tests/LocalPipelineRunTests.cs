@@ -54,7 +54,7 @@ public sealed class LocalPipelineRunTests : IAsyncLifetime, IDisposable
         var outcome = await RunAsync(upload);
 
         Assert.True(outcome.Status == "SUCCEEDED", outcome.ToString());
-        Assert.Equal([States.Preprocess, States.Route, States.Analyze, States.Store, States.Completed], outcome.States);
+        Assert.Equal([States.CheckUploadEvent, States.Preprocess, States.Route, States.Analyze, States.Store, States.Completed], outcome.States);
         Assert.Equal("COMPLETED", StatusOf(upload));
         Assert.Equal("light", (string?)outcome.Output!["analysis"]!["path"]);
         Assert.NotNull(aws.S3.GetObject(StandInPipelineTasks.OutputBucket, StandInPipelineTasks.ResultKey(upload.Key, upload.VersionId!)));
@@ -108,7 +108,7 @@ public sealed class LocalPipelineRunTests : IAsyncLifetime, IDisposable
         var outcome = await RunAsync(upload);
 
         Assert.Equal("SUCCEEDED", outcome.Status);
-        Assert.Equal([States.Preprocess, States.Route, States.Store, States.Completed], outcome.States);
+        Assert.Equal([States.CheckUploadEvent, States.Preprocess, States.Route, States.Store, States.Completed], outcome.States);
         Assert.Equal("REJECTED", StatusOf(upload));
     }
 
@@ -122,7 +122,7 @@ public sealed class LocalPipelineRunTests : IAsyncLifetime, IDisposable
 
         Assert.Equal("SUCCEEDED", first.Status);
         Assert.Equal("SUCCEEDED", second.Status);
-        Assert.Equal([States.Preprocess, States.Route, States.AlreadyProcessed], second.States);
+        Assert.Equal([States.CheckUploadEvent, States.Preprocess, States.Route, States.AlreadyProcessed], second.States);
         Assert.Single(host.InvocationsOf(States.Analyze));
         Assert.Equal("COMPLETED", StatusOf(upload));
     }
@@ -178,7 +178,7 @@ public sealed class LocalPipelineRunTests : IAsyncLifetime, IDisposable
         var outcome = await RunAsync(upload);
 
         Assert.Equal("FAILED", outcome.Status);
-        Assert.Equal([States.RecordFailure, States.ProcessingFailed], outcome.States.TakeLast(2));
+        Assert.Equal([States.RecordFailure, States.FailureRecorded, States.ProcessingFailed], outcome.States.TakeLast(3));
         Assert.Equal(0, outcome.RetriesOf(States.Store));
         var deadLetter = JsonNode.Parse(Assert.Single(aws.Sqs.Messages(StandInPipelineTasks.DeadLetterQueue)).Body)!;
         Assert.Equal(nameof(InvalidOperationException), (string?)deadLetter["failure"]!["Error"]);

@@ -10,7 +10,8 @@ namespace ReferenceArchitectures.Pipeline.Tests;
 /// <param name="States">Every state entered, in order (a retried state appears once per attempt's entry).</param>
 /// <param name="Retries">Retries per state.</param>
 /// <param name="Trace">What each state handed on or why it failed, one line per state, for failure messages.</param>
-public sealed record ExecutionOutcome(string Status, JsonNode? Output, string? Error, string? Cause, IReadOnlyList<string> States, IReadOnlyDictionary<string, int> Retries, string Trace)
+/// <param name="ExecutionArn">The execution's id (<c>$$.Execution.Id</c>), an execution ARN of the local state machine.</param>
+public sealed record ExecutionOutcome(string Status, JsonNode? Output, string? Error, string? Cause, IReadOnlyList<string> States, IReadOnlyDictionary<string, int> Retries, string Trace, string ExecutionArn = "")
 {
     public override string ToString() => $"{Status} {Error}: {Cause}\n{Trace}";
 
@@ -20,7 +21,8 @@ public sealed record ExecutionOutcome(string Status, JsonNode? Output, string? E
 /// <summary>Options of one local execution.</summary>
 /// <param name="RetryDelay">Pause before every retry, instead of the definition's backoff (which would make tests slow).</param>
 /// <param name="TaskTimeoutSeconds">Shorter TimeoutSeconds for some states, to provoke States.Timeout quickly.</param>
-public sealed record LocalExecutionOptions(TimeSpan RetryDelay = default, IReadOnlyDictionary<string, int>? TaskTimeoutSeconds = null, string? ExecutionId = null);
+/// <param name="ExecutionTimeoutSeconds">A shorter TimeoutSeconds for the whole execution, to provoke TIMED_OUT quickly.</param>
+public sealed record LocalExecutionOptions(TimeSpan RetryDelay = default, IReadOnlyDictionary<string, int>? TaskTimeoutSeconds = null, string? ExecutionId = null, int? ExecutionTimeoutSeconds = null);
 
 /// <summary>
 /// Runs a state machine definition in aws-local-stepfunctions (Node.js 22) through run-state-machine.mjs, one process
@@ -68,10 +70,12 @@ public sealed class LocalStateMachine : IDisposable
             runnerOptions["taskTimeoutSeconds"] = map;
         }
 
-        if (options.ExecutionId is { } executionId)
+        runnerOptions["executionId"] = options.ExecutionId ?? NewExecutionArn();
+        if (options.ExecutionTimeoutSeconds is { } executionTimeout)
         {
-            runnerOptions["executionId"] = executionId;
+            runnerOptions["executionTimeoutSeconds"] = executionTimeout;
         }
+
 
         await File.WriteAllTextAsync(optionsPath, runnerOptions.ToJsonString(Compact), cancellationToken);
 
@@ -114,6 +118,13 @@ public sealed class LocalStateMachine : IDisposable
 
     public void Dispose() => _workFolder.Delete(recursive: true);
 
+    /// <summary>The state machine's ARN in the local runs: the template's state machine under its logical id.</summary>
+    public static string StateMachineArn => PipelineDefinition.StateMachineArn;
+
+    /// <summary>A new execution ARN of the local state machine, as StartExecution would make for an unnamed execution.</summary>
+    public static string NewExecutionArn(string? name = null) =>
+        StateMachineArn.Replace(":stateMachine:", ":execution:", StringComparison.Ordinal) + ":" + (name ?? Guid.NewGuid().ToString());
+
     private static ExecutionOutcome Parse(string line, string trace)
     {
         var report = JsonNode.Parse(line)!.AsObject();
@@ -130,7 +141,8 @@ public sealed class LocalStateMachine : IDisposable
             (string?)report["cause"],
             [.. report["states"]!.AsArray().Select(item => (string)item!)],
             report["retries"]!.AsObject().ToDictionary(entry => entry.Key, entry => (int)entry.Value!),
-            trace);
+            trace,
+            (string)report["executionId"]!);
     }
 
     private static void RequireTools()

@@ -25,6 +25,11 @@ public static class PipelineDefinition
 
     private static readonly Lazy<string> Resolved = new(() => Resolve(Synthesized.Value), LazyThreadSafetyMode.ExecutionAndPublication);
 
+    /// <summary>The ARN of the template's one state machine in the local runs (its logical id as the name).</summary>
+    public static string StateMachineArn =>
+        $"arn:{Partition}:states:{Region}:{AccountId}:stateMachine:" + JsonNode.Parse(TemplateJson)!["Resources"]!.AsObject()
+            .Single(entry => (string?)entry.Value!["Type"] == "AWS::StepFunctions::StateMachine").Key;
+
     /// <summary>The default stack's template, synthesized once per test run.</summary>
     public static string TemplateJson => Synthesized.Value;
 
@@ -101,6 +106,7 @@ public static class PipelineDefinition
         _ => TypeOf(name, resources) switch
         {
             "AWS::SQS::Queue" => $"https://sqs.{Region}.amazonaws.com/{AccountId}/{name}",
+            "AWS::StepFunctions::StateMachine" => $"arn:{Partition}:states:{Region}:{AccountId}:stateMachine:{name}",
             "AWS::ECS::TaskDefinition" => $"arn:{Partition}:ecs:{Region}:{AccountId}:task-definition/{name}:1",
             "AWS::EC2::Subnet" => "subnet-" + ShortHex(name),
             "AWS::EC2::SecurityGroup" => "sg-" + ShortHex(name),

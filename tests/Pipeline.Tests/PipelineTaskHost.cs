@@ -101,6 +101,10 @@ public sealed class PipelineTaskHost : IAsyncDisposable
         return this;
     }
 
+    /// <summary>The task bound to <paramref name="stateName"/>, to wrap it in a fault.</summary>
+    public PipelineTask TaskOf(string stateName) =>
+        _tasks.TryGetValue(stateName, out var task) ? task : throw new InvalidOperationException($"No task is registered for the state '{stateName}'.");
+
     /// <summary>The invocations of one state, in order.</summary>
     public IReadOnlyList<TaskInvocation> InvocationsOf(string stateName) =>
         [.. Invocations.Where(invocation => invocation.StateName == stateName)];

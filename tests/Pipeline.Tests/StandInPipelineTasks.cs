@@ -147,7 +147,7 @@ public sealed class StandInPipelineTasks : IDisposable
 
     public async Task<JsonNode?> RecordFailureAsync(JsonNode? failure, CancellationToken cancellationToken)
     {
-        var detail = failure?["detail"];
+        var detail = failure?["input"]?["detail"];
         if (detail is not null)
         {
             var id = DocumentId(Text(detail["bucket"], "name"), Text(detail["object"], "key"), Text(detail["object"], "version-id"));

@@ -2,7 +2,7 @@
 // local "task host" over HTTP, and prints the outcome as one JSON line.
 //
 // Usage: node run-state-machine.mjs <definition.json> <input.json> <task-host-url> [options.json]
-//   options.json: { "retryDelayMs": 0, "taskTimeoutSeconds": { "<state>": 1 }, "executionId": "..." }
+//   options.json: { "retryDelayMs": 0, "taskTimeoutSeconds": { "<state>": 1 }, "executionTimeoutSeconds": 2, "executionId": "..." }
 //
 // Each Task's handler POSTs {"resource", "input"} (the state's effective input, after Parameters) to
 // <task-host-url>tasks/<state name>. The host answers {"result": ...} or {"error": "...", "cause": "..."}; an error
@@ -21,6 +21,11 @@ const definition = JSON.parse(readFileSync(definitionFile, 'utf8'));
 const input = JSON.parse(readFileSync(inputFile, 'utf8'));
 const options = optionsFile ? JSON.parse(readFileSync(optionsFile, 'utf8')) : {};
 
+// A shorter execution timeout lets a test provoke TIMED_OUT without waiting two hours.
+if (options.executionTimeoutSeconds !== undefined) {
+  definition.TimeoutSeconds = options.executionTimeoutSeconds;
+}
+
 // Shorter task timeouts let a test provoke States.Timeout without waiting for the real one.
 for (const [state, seconds] of Object.entries(options.taskTimeoutSeconds ?? {})) {
   if (!definition.States[state]) {
@@ -34,6 +39,22 @@ class TaskError extends Error {
   constructor(name, cause) {
     super(cause ?? '');
     this.name = name;
+  }
+}
+
+// Step Functions fails a state whose task output is larger than the payload quota, 256 KiB of UTF-8
+// (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), with States.DataLimitExceeded, a terminal
+// error that neither Retry nor a Catch on States.ALL matches
+// (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). aws-local-stepfunctions 3.0.0
+// has no payload limit; it reads isRetryable and isCatchable from the error, as it does for its own States.Runtime.
+// Relaxed: only a task's output is measured here, not every state's input and output after the path fields.
+const payloadQuotaBytes = 256 * 1024;
+class DataLimitExceeded extends Error {
+  constructor(stateName, bytes) {
+    super(`The state/task '${stateName}' returned a result with a size exceeding the maximum number of bytes service limit (${bytes} > ${payloadQuotaBytes}).`);
+    this.name = 'States.DataLimitExceeded';
+    this.isRetryable = false;
+    this.isCatchable = false;
   }
 }
 
@@ -59,6 +80,10 @@ for (const [name, state] of taskStates) {
     const answer = JSON.parse(text);
     if (answer.error !== undefined) {
       throw new TaskError(answer.error, answer.cause);
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(answer.result ?? null), 'utf8');
+    if (bytes > payloadQuotaBytes) {
+      throw new DataLimitExceeded(name, bytes);
     }
     return answer.result;
   };
@@ -112,6 +137,6 @@ try {
 }
 
 await Promise.race([collectEvents, new Promise((resolve) => setTimeout(resolve, 1000))]);
-process.stdout.write(JSON.stringify({ ...outcome, states, retries, harnessErrors }) + '\n');
+process.stdout.write(JSON.stringify({ ...outcome, executionId, states, retries, harnessErrors }) + '\n');
 // Handlers still waiting on the host (a state that timed out) must not keep the process alive.
 process.exit(0);
