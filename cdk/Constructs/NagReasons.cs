@@ -92,8 +92,14 @@ public static class NagReasons
     public const string AutoDeleteProviderManagedPolicy =
         "The CDK's provider that empties the buckets when the stack is deleted (AutoDeleteObjects, set only when the data's removal policy is destroy) runs with AWSLambdaBasicExecutionRole; the CDK defines that role, not this stack.";
 
-    public const string AutoDeleteProviderRuntime =
-        "The CDK's provider that empties the buckets when the stack is deleted runs on Node.js 22 (an aspect of this app raises it); CDK 2.160 knows no newer runtime to give its handler.";
+    public const string AutoDeleteProviderInvocation =
+        "The CDK's provider that empties the buckets is a custom-resource handler: CloudFormation waits for its answer and shows a failure in the stack's events, so an event parked in a dead-letter queue could answer nobody.";
+
+    public const string AutoDeleteProviderTracing =
+        "The CDK's provider that empties the buckets runs only when the stack is deleted and logs each run; its code is the CDK's and carries no X-Ray instrumentation.";
+
+    public const string DeadLetterRule =
+        "This rule's only target is the pipeline's dead-letter queue; a queue for letters it refused would be read by nobody, and every execution it forwards is also counted by the ExecutionsFailed and ExecutionsTimedOut alarms.";
 
     // The CDK's own provider that strips the VPC's default security group.
 

@@ -1,6 +1,7 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.Events.Targets;
+using ReferenceArchitectures.Cdk.Constructs;
 
 namespace ReferenceArchitectures.Cdk.HybridPipeline;
 
@@ -55,5 +56,6 @@ public sealed partial class HybridPipelineStack
             },
         });
         rule.AddTarget(new SqsQueue(DeadLetterQueue));
+        NagAcknowledgements.Acknowledge(rule, "Serverless-EventBusDLQ", NagReasons.DeadLetterRule);
     }
 }

@@ -82,6 +82,8 @@ public sealed partial class HybridPipelineStack
                 NagAcknowledgements.Acknowledge(function.Policy, "AwsSolutions-IAM5", NagReasons.DocumentObjectPrefix, [.. prefixes.Select(prefix => prefix.Finding)]);
             }
 
+            // Every step is a Task state's synchronous invoke; the state machine retries, catches and records failures.
+            NagAcknowledgements.Acknowledge(function.Function, "Serverless-LambdaDLQ", NagReasons.SynchronousInvocation);
             return function.Function;
         }
     }

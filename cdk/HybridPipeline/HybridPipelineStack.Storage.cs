@@ -102,6 +102,7 @@ public sealed partial class HybridPipelineStack
             RetentionPeriod = Duration.Days(14),
         });
         NagAcknowledgements.Acknowledge(queue, "AwsSolutions-SQS3", NagReasons.DeadLetterQueue);
+        NagAcknowledgements.Acknowledge(queue, "Serverless-SQSRedrivePolicy", NagReasons.DeadLetterQueue);
         return queue;
     }
 
@@ -120,7 +121,8 @@ public sealed partial class HybridPipelineStack
 
         NagAcknowledgements.Acknowledge(provider.Node.FindChild("Role"), "AwsSolutions-IAM4", NagReasons.AutoDeleteProviderManagedPolicy,
             "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
-        NagAcknowledgements.Acknowledge(provider.Node.FindChild("Handler"), "AwsSolutions-L1", NagReasons.AutoDeleteProviderRuntime);
+        NagAcknowledgements.Acknowledge(provider.Node.FindChild("Handler"), "Serverless-LambdaDLQ", NagReasons.AutoDeleteProviderInvocation);
+        NagAcknowledgements.Acknowledge(provider.Node.FindChild("Handler"), "Serverless-LambdaTracing", NagReasons.AutoDeleteProviderTracing);
     }
 
     /// <summary>The objects under <paramref name="prefix"/>: the ARN to grant, and how cdk-nag names that grant's wildcard.</summary>

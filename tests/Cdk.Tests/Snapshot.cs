@@ -36,6 +36,7 @@ public static partial class Snapshot
         var actual = Normalize(stack.Json);
         if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.WriteAllText(path, actual);
             return;
         }
