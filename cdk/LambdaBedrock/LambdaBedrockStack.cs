@@ -225,11 +225,11 @@ public sealed class LambdaBedrockStack : Stack
             Statistic = Stats.SUM,
         });
         alarms.AddAlarm("InferenceStreamFailures", failures, threshold: 1, evaluationPeriods: 1,
-            "InferenceStream ended streams with an error event after the first token (Lambda counts these as successes).");
+            "InferenceStream answered with a server-side fault, before or after the first token (Lambda counts these as successes).");
     }
 
     /// <summary>The namespace of the function's Embedded Metric Format metrics.</summary>
-    public const string StreamFailureNamespace = "ReferenceArchitectures/LambdaBedrock";
+    public const string StreamFailureNamespace = "LambdaBedrock/Streams";
 
     private static string AccessLogFormat { get; } = JsonSerializer.Serialize(new Dictionary<string, string>
     {

@@ -16,7 +16,7 @@ namespace ReferenceArchitectures.Functions.InferenceApi;
 public sealed class StreamFailureMetric(TextWriter output, string functionName, TimeProvider time)
 {
     /// <summary>The stack's alarm names the same namespace, metric and dimension (cdk/LambdaBedrock).</summary>
-    public const string Namespace = "ReferenceArchitectures/LambdaBedrock";
+    public const string Namespace = "LambdaBedrock/Streams";
     public const string MetricName = "StreamFailures";
     public const string Dimension = "FunctionName";
 

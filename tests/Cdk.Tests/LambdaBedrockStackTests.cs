@@ -198,7 +198,7 @@ public sealed class LambdaBedrockStackTests(SynthesizedAppFixture app)
         var alarm = Assert.Single(template.OfType("AWS::CloudWatch::Alarm").Values.Select(a => a["Properties"]!),
             a => (string?)a["MetricName"] == "StreamFailures");
 
-        Assert.Equal("ReferenceArchitectures/LambdaBedrock", (string?)alarm["Namespace"]);
+        Assert.Equal("LambdaBedrock/Streams", (string?)alarm["Namespace"]);
         var dimension = Assert.Single(alarm["Dimensions"]!.AsArray())!;
         Assert.Equal("FunctionName", (string?)dimension["Name"]);
         Assert.Equal(functionId, (string?)dimension["Value"]!["Ref"]);

@@ -74,7 +74,7 @@ public sealed class StreamEndpointTests(FunctionFixture function)
         // Embedded Metric Format: the "_aws" member declares which top-level members are metrics and dimensions
         // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
         var directive = line.GetProperty("_aws").GetProperty("CloudWatchMetrics")[0];
-        Assert.Equal("ReferenceArchitectures/LambdaBedrock", directive.GetProperty("Namespace").GetString());
+        Assert.Equal("LambdaBedrock/Streams", directive.GetProperty("Namespace").GetString());
         Assert.Equal("FunctionName", directive.GetProperty("Dimensions")[0][0].GetString());
         Assert.Equal("StreamFailures", directive.GetProperty("Metrics")[0].GetProperty("Name").GetString());
         Assert.Equal("Count", directive.GetProperty("Metrics")[0].GetProperty("Unit").GetString());
