@@ -34,6 +34,10 @@ public sealed class ModelServerOptions
 
     /// <summary>Threads one inference uses; default every processor the container has.</summary>
     public int IntraOpThreads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Let ONNX Runtime's threads spin after a run instead of freeing the cores for request handling
+    /// (see <see cref="Embeddings.EmbeddingEngineOptions.SpinBetweenRuns"/>).</summary>
+    public bool SpinBetweenRuns { get; set; }
 }
 
 /// <summary>Checks every setting; the host runs it at start (ValidateOnStart).</summary>

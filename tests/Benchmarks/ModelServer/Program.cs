@@ -27,6 +27,16 @@ try
         using var engine = await EmbeddingEngine.CreateAsync(EmbeddingModelSource.AllMiniLmL6V2, settings.EngineOptions(), CancellationToken.None);
         var texts = Workload.ChooseTexts(engine, sentences, settings.TextsPerRequest.Max());
         await using var server = await ServerProcess.StartAsync(Path.Combine(serverDirectory, "ReferenceArchitectures.ModelServer.dll"), settings);
+        // A fresh process compiles its hot paths for the first seconds under load (tiered JIT); none of that is counted.
+        Console.Error.WriteLine($"repeat {repeat}: warming up the server for {settings.WarmUpSeconds} s ...");
+        foreach (var textsPerRequest in settings.TextsPerRequest)
+        {
+            var warmUpBody = Path.Combine(work.FullName, $"warm-up-{textsPerRequest}.json");
+            await File.WriteAllTextAsync(warmUpBody, Workload.RequestBody(texts.Take(textsPerRequest).ToArray()));
+            await HeyRun.MeasureAsync(settings, server.Address, warmUpBody, settings.Clients.Max(), textsPerRequest,
+                TimeSpan.FromSeconds(Math.Max(1, settings.WarmUpSeconds / settings.TextsPerRequest.Length)));
+        }
+
         var levels = new List<LevelResult>();
         foreach (var textsPerRequest in settings.TextsPerRequest)
         {
@@ -84,7 +94,7 @@ static string RepositoryRoot()
 namespace ReferenceArchitectures.Benchmarks.ModelServer
 {
     internal sealed record BenchmarkSettings(
-        int Repeats, int Rounds, int Seconds, int[] Clients, int[] TextsPerRequest, int Threads, int MaxBatchSize, string Hey)
+        int Repeats, int Rounds, int Seconds, int[] Clients, int[] TextsPerRequest, int Threads, int MaxBatchSize, bool SpinBetweenRuns, int WarmUpSeconds, string Hey)
     {
         public TimeSpan Duration => TimeSpan.FromSeconds(Seconds);
 
@@ -100,7 +110,7 @@ namespace ReferenceArchitectures.Benchmarks.ModelServer
 
             if (args.Contains("--help"))
             {
-                Console.WriteLine("Options: --repeats 3 --rounds 5 --seconds 5 --clients 1,16,64 --texts 1,16 --threads <processors> --max-batch 32 --hey hey");
+                Console.WriteLine("Options: --repeats 3 --rounds 5 --seconds 5 --clients 1,16,64 --texts 1,16 --threads <processors> --max-batch 32 [--spin-between-runs] --warm-up 10 --hey hey");
                 Environment.Exit(0);
             }
 
@@ -112,11 +122,13 @@ namespace ReferenceArchitectures.Benchmarks.ModelServer
                 List(Option("--texts", "1,16")),
                 int.Parse(Option("--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
                 int.Parse(Option("--max-batch", "32"), CultureInfo.InvariantCulture),
+                args.Contains("--spin-between-runs"),
+                int.Parse(Option("--warm-up", "10"), CultureInfo.InvariantCulture),
                 Option("--hey", "hey"));
         }
 
         /// <summary>The raw engine's settings; the server gets the same through its own settings.</summary>
-        public EmbeddingEngineOptions EngineOptions() => new() { IntraOpThreads = Threads, InterOpThreads = 1 };
+        public EmbeddingEngineOptions EngineOptions() => new() { IntraOpThreads = Threads, InterOpThreads = 1, SpinBetweenRuns = SpinBetweenRuns };
     }
 
     internal static class Workload
@@ -284,6 +296,7 @@ namespace ReferenceArchitectures.Benchmarks.ModelServer
                     ["Logging__LogLevel__Default"] = "Warning",
                     ["ModelServer__IntraOpThreads"] = settings.Threads.ToString(CultureInfo.InvariantCulture),
                     ["ModelServer__MaxBatchSize"] = settings.MaxBatchSize.ToString(CultureInfo.InvariantCulture),
+                    ["ModelServer__SpinBetweenRuns"] = settings.SpinBetweenRuns ? "true" : "false",
                     // The raw loop runs in this process with workstation GC; the server gets the same.
                     ["DOTNET_gcServer"] = "0",
                 },

@@ -21,7 +21,7 @@ internal static class Report
         {
             var rounds = level.Rounds;
             text.AppendLine(Inv,
-                $"| {level.Name} | {level.RawBatch} | {Stats.Median(rounds.Select(r => r.Raw.SentencesPerSecond)):F0} | {Stats.Median(rounds.Select(r => r.Server.SentencesPerSecond)):F0} | {RatioCell(level)} | {Stats.Median(rounds.Select(r => r.Server.P50Milliseconds)):F1} ms | {Stats.Median(rounds.Select(r => r.Raw.P50Milliseconds)):F2} ms | {Stats.Median(rounds.Select(r => r.Server.P99Milliseconds)):F1} ms | {rounds.Sum(r => r.Server.Errors)} |");
+                $"| {level.Name} | {level.RawBatch} | {Stats.Median(rounds.Select(r => r.Raw.SentencesPerSecond)):F0} | {Stats.Median(rounds.Select(r => r.Server.SentencesPerSecond)):F0} | {RatioCell(level)} | {Stats.Median(rounds.Select(r => r.Server.P50Milliseconds)):F1} ms | {Stats.Median(rounds.Select(r => r.Raw.P50Milliseconds)):F2} ms | {Milliseconds(Stats.Median(rounds.Select(r => r.Server.P99Milliseconds)))} | {rounds.Sum(r => r.Server.Errors)} |");
         }
 
         text.AppendLine();
@@ -32,7 +32,7 @@ internal static class Report
     public static string Summary(List<RepeatResult> repeats, BenchmarkSettings settings)
     {
         var text = new StringBuilder();
-        text.AppendLine(Inv, $"### Summary: {repeats.Count} repeats on {Machine()}, {settings.Threads} intra-op threads for raw and server");
+        text.AppendLine(Inv, $"### Summary: {repeats.Count} repeats on {Machine()}, {settings.Threads} intra-op threads for raw and server, spinning between runs {(settings.SpinBetweenRuns ? "on" : "off")}");
         text.AppendLine();
         var header = string.Join(" | ", Enumerable.Range(1, repeats.Count).Select(i => $"Ratio, repeat {i}"));
         text.AppendLine(Inv, $"| Load | Raw batch | {header} | Spread of the medians | Server p50 − raw call p50, per repeat | Errors |");
@@ -51,6 +51,8 @@ internal static class Report
         text.AppendLine("Load averages at the end of each repeat: " + string.Join("; ", repeats.Select(r => r.LoadAverage)) + ".");
         return text.ToString();
     }
+
+    private static string Milliseconds(double value) => double.IsNaN(value) ? "–" : string.Create(Inv, $"{value:F1} ms");
 
     private static string RatioCell(LevelResult level) =>
         string.Create(Inv, $"{level.MedianRatio:F2} ({level.Rounds.Min(r => r.Ratio):F2}–{level.Rounds.Max(r => r.Ratio):F2})");
