@@ -22,6 +22,42 @@ public sealed class BatchingTests
         Assert.Equal(0, clock.TimersCreated);
     }
 
+    [Fact]
+    public async Task After_a_round_the_batcher_waits_for_as_many_texts_as_it_held()
+    {
+        var clock = new FrozenClock();
+        await using var server = await RunningServer.StartAsync(
+            new Dictionary<string, string?> { ["ModelServer:MaxBatchWait"] = "00:00:01" },
+            services: services => services.AddSingleton<TimeProvider>(clock));
+        var batches = new List<int>();
+        server.Services.GetRequiredService<EmbeddingBatcher>().BatchCompleted += (size, _) =>
+        {
+            lock (batches)
+            {
+                batches.Add(size);
+            }
+        };
+        using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        (await server.Client.PostAsJsonAsync("/v1/embeddings", new { input = new[] { "first of two", "second of two" } }, hang.Token)).EnsureSuccessStatusCode();
+
+        // One text after a round of two: the batcher starts waiting for a second (the deadline timer is its sign) and,
+        // on a clock that never moves, can only run once another text comes.
+        var lone = server.Client.PostAsJsonAsync("/v1/embeddings", new { input = "a third text" }, hang.Token);
+        while (clock.TimersCreated == 0)
+        {
+            await Task.Delay(10, hang.Token);
+        }
+
+        Assert.False(lone.IsCompleted);
+        (await server.Client.PostAsJsonAsync("/v1/embeddings", new { input = "a fourth text" }, hang.Token)).EnsureSuccessStatusCode();
+        (await lone).EnsureSuccessStatusCode();
+
+        lock (batches)
+        {
+            Assert.Equal([2, 2], batches);
+        }
+    }
+
     /// <summary>A clock whose time stands still and whose timers never fire.</summary>
     private sealed class FrozenClock : TimeProvider
     {
