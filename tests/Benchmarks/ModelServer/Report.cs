@@ -35,14 +35,18 @@ internal static class Report
         text.AppendLine(Inv, $"### Summary: {repeats.Count} repeats on {Machine()}, {settings.Threads} intra-op threads for raw and server, spinning between runs {(settings.SpinBetweenRuns ? "on" : "off")}");
         text.AppendLine();
         var header = string.Join(" | ", Enumerable.Range(1, repeats.Count).Select(i => $"Ratio, repeat {i}"));
-        text.AppendLine(Inv, $"| Load | Raw batch | {header} | Spread of the medians | Server p50 − raw call p50, per repeat | Errors |");
+        text.AppendLine(Inv, $"| Load | Raw batch | {header} | Spread of the medians | Server p50 / raw call p50 (difference), per repeat | Errors |");
         text.AppendLine(Inv, $"|---|--:|{string.Concat(Enumerable.Repeat("---|", repeats.Count))}--:|---|--:|");
         for (var i = 0; i < repeats[0].Levels.Count; i++)
         {
             var levels = repeats.Select(r => r.Levels[i]).ToArray();
             var medians = levels.Select(l => l.MedianRatio).ToArray();
-            var latency = string.Join(" / ", levels.Select(l =>
-                (Stats.Median(l.Rounds.Select(r => r.Server.P50Milliseconds)) - Stats.Median(l.Rounds.Select(r => r.Raw.P50Milliseconds))).ToString("+0.0 ms;−0.0 ms", Inv)));
+            var latency = string.Join("; ", levels.Select(l =>
+            {
+                var server = Stats.Median(l.Rounds.Select(r => r.Server.P50Milliseconds));
+                var raw = Stats.Median(l.Rounds.Select(r => r.Raw.P50Milliseconds));
+                return string.Create(Inv, $"{server:F1} / {raw:F1} ms ({(server - raw).ToString("+0.0;−0.0", Inv)})");
+            }));
             text.AppendLine(Inv,
                 $"| {levels[0].Name} | {levels[0].RawBatch} | {string.Join(" | ", levels.Select(RatioCell))} | {medians.Max() - medians.Min():F2} | {latency} | {levels.Sum(l => l.Rounds.Sum(r => r.Server.Errors))} |");
         }
