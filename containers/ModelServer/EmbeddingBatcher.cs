@@ -6,24 +6,39 @@ namespace ReferenceArchitectures.ModelServer;
 
 /// <summary>
 /// Dynamic batching: texts from concurrent requests wait in one queue; a single consumer takes up to
-/// <see cref="ModelServerOptions.MaxBatchSize"/> of them (waiting at most <see cref="ModelServerOptions.MaxBatchWait"/>
-/// for more when fewer are there), plus any others already waiting up to a few batches' worth, sorts them by token
-/// length so that each model run pads little, and completes each request when its last text is done. One consumer
-/// is enough: a model run already uses every core through ONNX Runtime's intra-op threads.
+/// <see cref="ModelServerOptions.MaxBatchSize"/> of them, plus any others already waiting up to a few batches' worth,
+/// sorts them by token length so that each model run pads little, and completes each request when its last text is
+/// done. One consumer is enough: a model run already uses every core through ONNX Runtime's intra-op threads.
 /// </summary>
 /// <remarks>
+/// <para>
+/// When to run: texts that arrive while a run is in progress wait for it and form the next batch. Beyond that the
+/// consumer waits only when waiting can gain: when fewer texts are waiting than the previous round held, and that round
+/// ended less than <see cref="ModelServerOptions.MaxBatchWait"/> ago, the clients it has just answered are likely
+/// sending their next texts, so it waits for as many texts as that round held (at most a batch), until
+/// <see cref="ModelServerOptions.MaxBatchWait"/> after that round ended. A text that arrives at an idle model with
+/// nothing else waiting (no round recently, or a lone client's next text) runs at once.
+/// </para>
+/// <para>
 /// The queue is bounded by admission rather than by the channel's own capacity: a request's texts are admitted all
 /// together or not at all, and a request that does not fit is refused at once (the caller answers 503 with
 /// Retry-After) instead of waiting for room.
+/// </para>
 /// </remarks>
-public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, EmbeddingModelHost model) : BackgroundService
+/// <param name="clock">Time for the batching decisions; tests pass one that never moves.</param>
+public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, EmbeddingModelHost model, TimeProvider? clock = null) : BackgroundService
 {
     /// <summary>How many batches beyond the first the consumer takes in one round, to sort them by length together.</summary>
     private const int LookaheadBatches = 3;
 
     private readonly Channel<QueuedText> _queue = Channel.CreateUnbounded<QueuedText>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ModelServerOptions _options = options.Value;
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private int _queuedTexts;
+
+    /// <summary>Texts in the last round, and when it ended: the clients it answered may be about to send more.</summary>
+    private int _lastRoundTexts;
+    private long _lastRoundEnded;
 
     /// <summary>Raised after each model run with the batch size and the run's duration in seconds.</summary>
     public event Action<int, double>? BatchCompleted;
@@ -74,12 +89,15 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
             {
                 round.Clear();
                 TakeWaiting(reader, round, _options.MaxBatchSize * (LookaheadBatches + 1));
-                if (round.Count < _options.MaxBatchSize && _options.MaxBatchWait > TimeSpan.Zero)
+                var expected = ExpectedTexts();
+                if (round.Count < expected)
                 {
-                    await WaitForMoreAsync(reader, round, stoppingToken);
+                    await WaitForMoreAsync(reader, round, expected, stoppingToken);
                 }
 
                 RunRound(engine, round, stoppingToken);
+                _lastRoundTexts = round.Count;
+                _lastRoundEnded = _clock.GetTimestamp();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -106,15 +124,25 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
         }
     }
 
-    private async Task WaitForMoreAsync(ChannelReader<QueuedText> reader, List<QueuedText> round, CancellationToken stoppingToken)
+    /// <summary>
+    /// How many texts are worth waiting for: as many as the last round held (at most a batch), if it ended less than
+    /// <see cref="ModelServerOptions.MaxBatchWait"/> ago; otherwise none, and what is waiting runs at once.
+    /// </summary>
+    private int ExpectedTexts() =>
+        _lastRoundTexts > 0 && _clock.GetElapsedTime(_lastRoundEnded) < _options.MaxBatchWait
+            ? Math.Min(_lastRoundTexts, _options.MaxBatchSize)
+            : 0;
+
+    private async Task WaitForMoreAsync(ChannelReader<QueuedText> reader, List<QueuedText> round, int expected, CancellationToken stoppingToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        deadline.CancelAfter(_options.MaxBatchWait);
+        var left = TimeSpan.FromTicks(Math.Max(0, (_options.MaxBatchWait - _clock.GetElapsedTime(_lastRoundEnded)).Ticks));
+        using var deadline = new CancellationTokenSource(left, _clock);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, deadline.Token);
         try
         {
-            while (round.Count < _options.MaxBatchSize && await reader.WaitToReadAsync(deadline.Token))
+            while (round.Count < expected && await reader.WaitToReadAsync(waiting.Token))
             {
-                TakeWaiting(reader, round, _options.MaxBatchSize);
+                TakeWaiting(reader, round, expected);
             }
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)

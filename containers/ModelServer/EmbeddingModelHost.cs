@@ -34,6 +34,7 @@ public sealed partial class EmbeddingModelHost(
         var engineOptions = new EmbeddingEngineOptions
         {
             IntraOpThreads = serverOptions.Value.IntraOpThreads,
+            SpinBetweenRuns = serverOptions.Value.SpinBetweenRuns,
             ExecutionProvider = model.ExecutionProvider,
             CudaDeviceId = model.CudaDeviceId,
             MaxTokens = model.MaxTokens,

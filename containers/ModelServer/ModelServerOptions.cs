@@ -22,7 +22,8 @@ public sealed class ModelServerOptions
     /// <summary>Most texts the model runs at once.</summary>
     public int MaxBatchSize { get; set; } = 32;
 
-    /// <summary>How long the batcher waits for more texts once it has one, when the model is idle.</summary>
+    /// <summary>Longest time the model stays idle after a round while the batcher waits for the clients that round
+    /// answered to send their next texts. A text arriving at an idle model with no recent round runs at once.</summary>
     public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>Most texts waiting for the model; a request that would pass it is answered 503 at once.</summary>
@@ -33,6 +34,10 @@ public sealed class ModelServerOptions
 
     /// <summary>Threads one inference uses; default every processor the container has.</summary>
     public int IntraOpThreads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Let ONNX Runtime's threads spin after a run instead of freeing the cores for request handling
+    /// (see <see cref="Embeddings.EmbeddingEngineOptions.SpinBetweenRuns"/>).</summary>
+    public bool SpinBetweenRuns { get; set; }
 }
 
 /// <summary>Checks every setting; the host runs it at start (ValidateOnStart).</summary>

@@ -103,6 +103,11 @@ public sealed class EmbeddingEngine : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        if (!options.SpinBetweenRuns)
+        {
+            sessionOptions.AddSessionConfigEntry("session.force_spinning_stop", "1");
+        }
+
         switch (options.ExecutionProvider)
         {
             case ExecutionProvider.Cpu:

@@ -33,6 +33,14 @@ public sealed class EmbeddingEngineOptions
     /// <summary>Threads for running independent graph branches in parallel; this model is a chain, so 1.</summary>
     public int InterOpThreads { get; set; } = 1;
 
+    /// <summary>
+    /// Whether ONNX Runtime's intra-op threads go on spinning after a run, waiting for the next one. Off by default
+    /// (<c>session.force_spinning_stop</c>): between runs a server parses requests and writes answers on the same cores,
+    /// and a spinning thread takes one of them. A CPU profile of the model server under load had ONNX Runtime's spin
+    /// loop as its largest single item. Within a run the threads still spin between operators.
+    /// </summary>
+    public bool SpinBetweenRuns { get; set; }
+
     /// <summary>Longest input in tokens, <c>[CLS]</c> and <c>[SEP]</c> included; longer inputs are truncated and
     /// flagged. At most the model's position-embedding limit.</summary>
     public int MaxTokens { get; set; } = MiniLmMaxTokens;

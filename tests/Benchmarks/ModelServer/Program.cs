@@ -2,77 +2,87 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
-using System.Text.Json;
 using ReferenceArchitectures.Benchmarks.ModelServer;
 using ReferenceArchitectures.Embeddings;
 
-// Pattern 2's benchmark. Prints a Markdown report; README quotes it.
-//   dotnet run -c Release --project tests/Benchmarks/ModelServer [-- --seconds 20 --clients 1,16,64]
-var seconds = int.Parse(Option(args, "--seconds", "20"), CultureInfo.InvariantCulture);
-var clientLevels = Option(args, "--clients", "1,16,64").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+// Pattern 2's benchmark: the model server against raw ONNX Runtime, in short interleaved runs. Prints a Markdown
+// report; README quotes it. The load comes from `hey` (Debian: apt-get install hey), a process of its own.
+//   dotnet run -c Release --project tests/Benchmarks/ModelServer [-- --repeats 3 --rounds 5 --seconds 5 --clients 1,16,64 --texts 1,16]
+var settings = BenchmarkSettings.Parse(args);
 var root = RepositoryRoot();
 var sentences = File.ReadLines(Path.Combine(root, "tests", "Embeddings.Tests", "TestData", "stsb", "sts-test.tsv"))
     .Skip(1).SelectMany(line => line.Split('\t').Skip(1)).ToArray();
-var duration = TimeSpan.FromSeconds(seconds);
 
-Console.Error.WriteLine($"raw ONNX Runtime, batches of 32, {seconds} s ...");
-var raw = await RawThroughput.MeasureAsync(sentences, duration);
+if (double.TryParse(Load.Average().Split(' ')[0], CultureInfo.InvariantCulture, out var load) && load > 0.5)
+{
+    // On a busy machine the scheduler favours the mostly idle server over the busy raw loop, and the ratios drift.
+    Console.Error.WriteLine($"warning: load average {Load.Average()}: other work is running, so the figures will be noisy.");
+}
 
 var work = Directory.CreateTempSubdirectory("modelserver-bench-");
-Console.Error.WriteLine($"publishing the server into {work.FullName} ...");
-await Processes.RunAsync("dotnet", ["publish", Path.Combine(root, "containers", "ModelServer", "ReferenceArchitectures.ModelServer.csproj"), "-c", "Release", "-o", work.FullName, "--nologo", "-v", "q"]);
-
-var port = FreePort();
-using var server = Process.Start(new ProcessStartInfo("dotnet", [Path.Combine(work.FullName, "ReferenceArchitectures.ModelServer.dll"), "--urls", $"http://127.0.0.1:{port}"])
-{
-    RedirectStandardOutput = true,
-    RedirectStandardError = true,
-    Environment = { ["Logging__LogLevel__Default"] = "Warning", ["DOTNET_gcServer"] = "0" },
-})!;
-server.OutputDataReceived += (_, _) => { };
-server.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"server: {e.Data}"); } };
-server.BeginOutputReadLine();
-server.BeginErrorReadLine();
-
-var levels = new List<LoadResult>();
+var repeats = new List<RepeatResult>();
 try
 {
-    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+    Console.Error.WriteLine($"publishing the server into {work.FullName} ...");
+    var serverDirectory = Directory.CreateDirectory(Path.Combine(work.FullName, "server")).FullName;
+    await Processes.RunAsync("dotnet", ["publish", Path.Combine(root, "containers", "ModelServer", "ReferenceArchitectures.ModelServer.csproj"), "-c", "Release", "-o", serverDirectory, "--nologo", "-v", "q"]);
+
+    for (var repeat = 1; repeat <= settings.Repeats; repeat++)
     {
-        BaseAddress = new Uri($"http://127.0.0.1:{port}"),
-        Timeout = TimeSpan.FromSeconds(60),
-    };
-    await Load.WaitUntilReadyAsync(http, server, TimeSpan.FromMinutes(3));
-    var idleRss = Memory.CurrentRssBytes(server.Id);
-    foreach (var clients in clientLevels)
-    {
-        Console.Error.WriteLine($"server, {clients} concurrent clients, {seconds} s ...");
-        await Load.RunAsync(http, sentences, clients, TimeSpan.FromSeconds(2)); // warm-up, not counted
-        levels.Add(await Load.RunAsync(http, sentences, clients, duration));
+        // A fresh server process and a fresh raw engine per repeat: the repeats are as independent as separate runs.
+        using var engine = await EmbeddingEngine.CreateAsync(EmbeddingModelSource.AllMiniLmL6V2, settings.EngineOptions(), CancellationToken.None);
+        var texts = Workload.ChooseTexts(engine, sentences, settings.TextsPerRequest.Max());
+        await using var server = await ServerProcess.StartAsync(Path.Combine(serverDirectory, "ReferenceArchitectures.ModelServer.dll"), settings);
+        // A fresh process compiles its hot paths for the first seconds under load (tiered JIT); none of that is counted.
+        Console.Error.WriteLine($"repeat {repeat}: warming up the server for {settings.WarmUpSeconds} s ...");
+        foreach (var textsPerRequest in settings.TextsPerRequest)
+        {
+            var warmUpBody = Path.Combine(work.FullName, $"warm-up-{textsPerRequest}.json");
+            await File.WriteAllTextAsync(warmUpBody, Workload.RequestBody(texts.Take(textsPerRequest).ToArray()));
+            await HeyRun.MeasureAsync(settings, server.Address, warmUpBody, settings.Clients.Max(), textsPerRequest,
+                TimeSpan.FromSeconds(Math.Max(1, settings.WarmUpSeconds / settings.TextsPerRequest.Length)));
+        }
+
+        var levels = new List<LevelResult>();
+        foreach (var textsPerRequest in settings.TextsPerRequest)
+        {
+            var requestTexts = texts.Take(textsPerRequest).ToArray();
+            var body = Path.Combine(work.FullName, $"body-{textsPerRequest}.json");
+            await File.WriteAllTextAsync(body, Workload.RequestBody(requestTexts));
+            foreach (var clients in settings.Clients)
+            {
+                // The biggest batch this load lets the server form: raw ONNX Runtime gets the same batch size.
+                var rawBatch = Enumerable.Range(0, Math.Min(clients * textsPerRequest, settings.MaxBatchSize))
+                    .Select(i => requestTexts[i % requestTexts.Length]).ToArray();
+                Console.Error.WriteLine($"repeat {repeat}: {textsPerRequest} text(s) per request, {clients} client(s), raw batches of {rawBatch.Length}, {settings.Rounds} × ({settings.Seconds} s raw, {settings.Seconds} s server) ...");
+                RawRun.Measure(engine, rawBatch, TimeSpan.FromSeconds(1)); // warm-up, not counted
+                await HeyRun.MeasureAsync(settings, server.Address, body, clients, textsPerRequest, TimeSpan.FromSeconds(1));
+                var rounds = new List<RoundResult>();
+                for (var round = 0; round < settings.Rounds; round++)
+                {
+                    var raw = RawRun.Measure(engine, rawBatch, settings.Duration);
+                    var served = await HeyRun.MeasureAsync(settings, server.Address, body, clients, textsPerRequest, settings.Duration);
+                    rounds.Add(new RoundResult(raw, served));
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  raw {raw.SentencesPerSecond:F0}/s (call p50 {raw.P50Milliseconds:F2} ms), server {served.SentencesPerSecond:F0}/s (p50 {served.P50Milliseconds:F1} ms, {served.Errors} errors), ratio {served.SentencesPerSecond / raw.SentencesPerSecond:F3}"));
+                }
+
+                levels.Add(new LevelResult(textsPerRequest, clients, rawBatch.Length, rounds));
+            }
+        }
+
+        repeats.Add(new RepeatResult(levels, server.IdleRssBytes, server.PeakRssBytes(), Load.Average()));
+        Console.WriteLine(Report.Repeat(repeats.Count, repeats[^1], settings));
     }
 
-    var peakRss = Memory.PeakRssBytes(server.Id);
-    // Raw throughput again with the server idle, so drift on a shared machine shows instead of skewing the ratio.
-    Console.Error.WriteLine($"raw ONNX Runtime again, {seconds} s ...");
-    var rawAfter = await RawThroughput.MeasureAsync(sentences, duration);
-    Console.WriteLine(Report.Markdown((raw + rawAfter) / 2, levels, idleRss, peakRss, seconds));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Raw throughput before and after the server runs: {raw:F0} and {rawAfter:F0} sentences/s; the ratio uses their mean."));
+    Console.WriteLine(Report.Summary(repeats, settings));
 }
 finally
 {
-    server.Kill(entireProcessTree: true);
-    await server.WaitForExitAsync();
     work.Delete(recursive: true);
 }
 
-return levels.Any(l => l.Errors > 0) ? 1 : 0;
-
-static string Option(string[] args, string name, string fallback)
-{
-    var index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
-}
+return repeats.SelectMany(r => r.Levels).SelectMany(l => l.Rounds).Any(r => r.Server.Errors > 0) ? 1 : 0;
 
 static string RepositoryRoot()
 {
@@ -87,46 +97,250 @@ static string RepositoryRoot()
     throw new InvalidOperationException("Run the benchmark from inside the repository.");
 }
 
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}
-
 namespace ReferenceArchitectures.Benchmarks.ModelServer
 {
-    internal sealed record LoadResult(int Clients, long Sentences, long Errors, TimeSpan Elapsed, double P50Milliseconds, double P99Milliseconds)
+    internal sealed record BenchmarkSettings(
+        int Repeats, int Rounds, int Seconds, int[] Clients, int[] TextsPerRequest, int Threads, int MaxBatchSize, bool SpinBetweenRuns, int WarmUpSeconds, string Hey)
     {
-        public double SentencesPerSecond => Sentences / Elapsed.TotalSeconds;
-    }
+        public TimeSpan Duration => TimeSpan.FromSeconds(Seconds);
 
-    internal static class RawThroughput
-    {
-        /// <summary>The engine alone, as the server configures it (intra-op threads = processors), batches of 32 in file order.</summary>
-        public static async Task<double> MeasureAsync(string[] sentences, TimeSpan duration)
+        public static BenchmarkSettings Parse(string[] args)
         {
-            using var engine = await EmbeddingEngine.CreateAsync(EmbeddingModelSource.AllMiniLmL6V2, new EmbeddingEngineOptions(), CancellationToken.None);
-            var batches = sentences.Chunk(32).ToArray();
-            engine.Embed(batches[0], CancellationToken.None);
-            long done = 0;
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; clock.Elapsed < duration; i++)
+            string Option(string name, string fallback)
             {
-                var batch = batches[i % batches.Length];
-                // Tokenizing is part of the work the server does too.
-                engine.Embed(batch, CancellationToken.None);
-                done += batch.Length;
+                var index = Array.IndexOf(args, name);
+                return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
             }
 
-            return done / clock.Elapsed.TotalSeconds;
+            static int[] List(string value) => value.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+
+            if (args.Contains("--help"))
+            {
+                Console.WriteLine("Options: --repeats 3 --rounds 5 --seconds 5 --clients 1,16,64 --texts 1,16 --threads <processors> --max-batch 32 [--spin-between-runs] --warm-up 10 --hey hey");
+                Environment.Exit(0);
+            }
+
+            return new BenchmarkSettings(
+                int.Parse(Option("--repeats", "3"), CultureInfo.InvariantCulture),
+                int.Parse(Option("--rounds", "5"), CultureInfo.InvariantCulture),
+                int.Parse(Option("--seconds", "5"), CultureInfo.InvariantCulture),
+                List(Option("--clients", "1,16,64")),
+                List(Option("--texts", "1,16")),
+                int.Parse(Option("--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+                int.Parse(Option("--max-batch", "32"), CultureInfo.InvariantCulture),
+                args.Contains("--spin-between-runs"),
+                int.Parse(Option("--warm-up", "10"), CultureInfo.InvariantCulture),
+                Option("--hey", "hey"));
+        }
+
+        /// <summary>The raw engine's settings; the server gets the same through its own settings.</summary>
+        public EmbeddingEngineOptions EngineOptions() => new() { IntraOpThreads = Threads, InterOpThreads = 1, SpinBetweenRuns = SpinBetweenRuns };
+    }
+
+    internal static class Workload
+    {
+        /// <summary>Token count of every text used (<c>[CLS]</c> and <c>[SEP]</c> included): about 15 words.</summary>
+        public const int TokensPerText = 20;
+
+        /// <summary>
+        /// Distinct STS-B sentences with the same token count, so that a batch pads nothing however the server or the
+        /// raw loop groups them, and both do the same work per sentence.
+        /// </summary>
+        public static string[] ChooseTexts(EmbeddingEngine engine, string[] sentences, int count)
+        {
+            var chosen = sentences.Distinct(StringComparer.Ordinal).Where(s => engine.Tokenize(s).Length == TokensPerText).Take(count).ToArray();
+            return chosen.Length == count ? chosen : throw new InvalidOperationException($"STS-B has fewer than {count} sentences of {TokensPerText} tokens.");
+        }
+
+        public static string RequestBody(string[] texts) => texts.Length == 1
+            ? System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["input"] = texts[0] })
+            : System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string[]> { ["input"] = texts });
+    }
+
+    internal sealed record RawResult(double SentencesPerSecond, double P50Milliseconds);
+
+    internal sealed record ServerResult(double SentencesPerSecond, double P50Milliseconds, double P99Milliseconds, long Answered, long Errors);
+
+    internal sealed record RoundResult(RawResult Raw, ServerResult Server)
+    {
+        public double Ratio => Server.SentencesPerSecond / Raw.SentencesPerSecond;
+    }
+
+    internal sealed record LevelResult(int TextsPerRequest, int Clients, int RawBatch, List<RoundResult> Rounds)
+    {
+        public double MedianRatio => Stats.Median(Rounds.Select(r => r.Ratio));
+
+        public string Name => $"{(TextsPerRequest == 1 ? "1 text" : $"{TextsPerRequest} texts")}, {Clients} client{(Clients == 1 ? "" : "s")}";
+    }
+
+    internal sealed record RepeatResult(List<LevelResult> Levels, long IdleRssBytes, long PeakRssBytes, string LoadAverage);
+
+    /// <summary>The engine alone, as the server runs it: tokenizing included, one call after another, no HTTP.</summary>
+    internal static class RawRun
+    {
+        public static RawResult Measure(EmbeddingEngine engine, string[] batch, TimeSpan duration)
+        {
+            var calls = new List<double>();
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < duration)
+            {
+                var started = Stopwatch.GetTimestamp();
+                engine.Embed(batch, CancellationToken.None);
+                calls.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            return new RawResult(calls.Count * batch.Length / clock.Elapsed.TotalSeconds, Stats.Median(calls));
         }
     }
 
-    internal static class Load
+    /// <summary>The server under <c>hey</c>: every client sends the same request, the next as soon as the answer is read.</summary>
+    internal static class HeyRun
     {
-        public static async Task WaitUntilReadyAsync(HttpClient http, Process server, TimeSpan limit)
+        public static async Task<ServerResult> MeasureAsync(BenchmarkSettings settings, Uri server, string bodyFile, int clients, int textsPerRequest, TimeSpan duration)
         {
+            var output = await Processes.RunAsync(settings.Hey,
+            [
+                "-z", $"{duration.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s", "-c", clients.ToString(CultureInfo.InvariantCulture),
+                "-m", "POST", "-T", "application/json", "-D", bodyFile, "-t", "60", new Uri(server, "/v1/embeddings").ToString(),
+            ]);
+            return HeyReport.Parse(output, textsPerRequest);
+        }
+    }
+
+    /// <summary>Reads hey's summary: total time, latency percentiles (seconds, 4 decimals), status codes and errors.</summary>
+    internal static class HeyReport
+    {
+        public static ServerResult Parse(string output, int textsPerRequest)
+        {
+            double total = double.NaN, p50 = double.NaN, p99 = double.NaN;
+            long answered = 0, errors = 0;
+            var section = "";
+            foreach (var raw in output.Split('\n'))
+            {
+                var line = raw.Trim();
+                if (line.EndsWith(':') && !line.Contains('\t', StringComparison.Ordinal))
+                {
+                    section = line;
+                    continue;
+                }
+
+                if (line.StartsWith("Total:", StringComparison.Ordinal))
+                {
+                    total = Seconds(line["Total:".Length..]);
+                }
+                else if (line.StartsWith("50% in ", StringComparison.Ordinal))
+                {
+                    p50 = Seconds(line["50% in ".Length..]) * 1000;
+                }
+                else if (line.StartsWith("99% in ", StringComparison.Ordinal))
+                {
+                    p99 = Seconds(line["99% in ".Length..]) * 1000;
+                }
+                else if (line.StartsWith('[') && section is "Status code distribution:" or "Error distribution:")
+                {
+                    // "[200]\t1234 responses" or "[17]\tPost ...: connection refused"
+                    var close = line.IndexOf(']', StringComparison.Ordinal);
+                    var count = long.Parse(line[1..close], CultureInfo.InvariantCulture);
+                    if (section == "Error distribution:")
+                    {
+                        errors += count;
+                    }
+                    else
+                    {
+                        var status = count;
+                        var responses = long.Parse(line[(close + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                        if (status == 200)
+                        {
+                            answered += responses;
+                        }
+                        else
+                        {
+                            errors += responses;
+                        }
+                    }
+                }
+            }
+
+            if (double.IsNaN(total))
+            {
+                throw new InvalidOperationException($"hey printed no summary:\n{output}");
+            }
+
+            return new ServerResult(answered * textsPerRequest / total, p50, p99, answered, errors);
+        }
+
+        private static double Seconds(string text) => double.Parse(text.Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The published server as a child process on 127.0.0.1, with the raw engine's thread settings.</summary>
+    internal sealed class ServerProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+
+        private ServerProcess(Process process, Uri address, long idleRssBytes)
+        {
+            _process = process;
+            Address = address;
+            IdleRssBytes = idleRssBytes;
+        }
+
+        public Uri Address { get; }
+
+        public long IdleRssBytes { get; }
+
+        public long PeakRssBytes() => Memory.StatusKilobytes(_process.Id, "VmHWM:") * 1024;
+
+        public static async Task<ServerProcess> StartAsync(string dll, BenchmarkSettings settings)
+        {
+            var port = FreePort();
+            var process = Process.Start(new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                Environment =
+                {
+                    ["Logging__LogLevel__Default"] = "Warning",
+                    ["ModelServer__IntraOpThreads"] = settings.Threads.ToString(CultureInfo.InvariantCulture),
+                    ["ModelServer__MaxBatchSize"] = settings.MaxBatchSize.ToString(CultureInfo.InvariantCulture),
+                    ["ModelServer__SpinBetweenRuns"] = settings.SpinBetweenRuns ? "true" : "false",
+                    // The raw loop runs in this process with workstation GC; the server gets the same.
+                    ["DOTNET_gcServer"] = "0",
+                },
+            })!;
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is not null)
+                {
+                    Console.Error.WriteLine($"server: {e.Data}");
+                }
+            };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var address = new Uri($"http://127.0.0.1:{port}");
+            try
+            {
+                await WaitUntilReadyAsync(address, process, TimeSpan.FromMinutes(3));
+                return new ServerProcess(process, address, Memory.StatusKilobytes(process.Id, "VmRSS:") * 1024);
+            }
+            catch
+            {
+                process.Kill(entireProcessTree: true);
+                process.Dispose();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+        }
+
+        private static async Task WaitUntilReadyAsync(Uri address, Process server, TimeSpan limit)
+        {
+            using var http = new HttpClient { BaseAddress = address };
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < limit)
             {
@@ -154,101 +368,54 @@ namespace ReferenceArchitectures.Benchmarks.ModelServer
             throw new TimeoutException($"The server was not ready after {limit}.");
         }
 
-        /// <summary>Each client sends one sentence per request, the next as soon as the answer is read.</summary>
-        public static async Task<LoadResult> RunAsync(HttpClient http, string[] sentences, int clients, TimeSpan duration)
+        private static int FreePort()
         {
-            var latencies = new List<double>[clients];
-            var errors = 0L;
-            var clock = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
-            {
-                var mine = latencies[client] = [];
-                for (var i = client * 37; clock.Elapsed < duration; i++)
-                {
-                    var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["input"] = sentences[i % sentences.Length] });
-                    using var content = new ByteArrayContent(body);
-                    content.Headers.ContentType = new("application/json");
-                    var started = Stopwatch.GetTimestamp();
-                    try
-                    {
-                        using var response = await http.PostAsync(new Uri("/v1/embeddings", UriKind.Relative), content);
-                        await response.Content.ReadAsByteArrayAsync();
-                        if (response.IsSuccessStatusCode)
-                        {
-                            mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                        }
-                        else
-                        {
-                            Interlocked.Increment(ref errors);
-                        }
-                    }
-                    catch (HttpRequestException)
-                    {
-                        Interlocked.Increment(ref errors);
-                    }
-                }
-            }));
-            var elapsed = clock.Elapsed;
-            var all = latencies.SelectMany(l => l).Order().ToArray();
-            return new LoadResult(clients, all.Length, errors, elapsed, Percentile(all, 0.50), Percentile(all, 0.99));
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
-
-        private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
     }
 
     internal static class Memory
     {
-        public static long PeakRssBytes(int pid) => StatusKilobytes(pid, "VmHWM:") * 1024;
-
-        public static long CurrentRssBytes(int pid) => StatusKilobytes(pid, "VmRSS:") * 1024;
-
-        private static long StatusKilobytes(int pid, string field)
+        public static long StatusKilobytes(int pid, string field)
         {
             var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
             return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
         }
     }
 
+    internal static class Load
+    {
+        public static string Average() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+    }
+
     internal static class Processes
     {
-        public static async Task RunAsync(string file, string[] arguments)
+        /// <summary>Runs a command to its end and returns what it printed; a failure throws with its output.</summary>
+        public static async Task<string> RunAsync(string file, string[] arguments)
         {
-            using var process = Process.Start(new ProcessStartInfo(file, arguments))!;
+            using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var errors = process.StandardError.ReadToEndAsync();
             await process.WaitForExitAsync();
             if (process.ExitCode != 0)
             {
-                throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}.");
+                throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{await output}\n{await errors}");
             }
+
+            return await output;
         }
     }
 
-    internal static class Report
+    internal static class Stats
     {
-        public static string Markdown(double raw, List<LoadResult> levels, long idleRss, long peakRss, int seconds)
+        public static double Median(IEnumerable<double> values)
         {
-            var text = new StringBuilder();
-            var inv = CultureInfo.InvariantCulture;
-            text.AppendLine(inv, $"Machine: {Machine()}; {seconds} s per level, one sentence per request, sentences from the STS-B test split.");
-            text.AppendLine();
-            text.AppendLine("| Load | Sentences/s | p50 latency | p99 latency | Ratio to raw | Errors |");
-            text.AppendLine("|---|---|---|---|---|---|");
-            text.AppendLine(inv, $"| Raw ONNX Runtime, batches of 32, no HTTP | {raw:F0} | | | 1.00 | |");
-            foreach (var level in levels)
-            {
-                text.AppendLine(inv, $"| Server, {level.Clients} concurrent client{(level.Clients == 1 ? "" : "s")} | {level.SentencesPerSecond:F0} | {level.P50Milliseconds:F1} ms | {level.P99Milliseconds:F1} ms | {level.SentencesPerSecond / raw:F2} | {level.Errors} |");
-            }
-
-            text.AppendLine();
-            text.AppendLine(inv, $"Server memory (RSS): {idleRss / 1048576.0:F0} MiB ready and idle, {peakRss / 1048576.0:F0} MiB peak under load.");
-            return text.ToString();
-        }
-
-        private static string Machine()
-        {
-            var cpu = File.Exists("/proc/cpuinfo")
-                ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
-                : null;
-            return $"{Environment.ProcessorCount} cores ({cpu ?? "unknown CPU"}), {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+            var sorted = values.Order().ToArray();
+            return sorted.Length == 0 ? double.NaN
+                : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
+                : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
         }
     }
 }
