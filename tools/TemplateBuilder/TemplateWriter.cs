@@ -19,7 +19,7 @@ public static partial class TemplateWriter
     private const string SnapshotFolder = "tests/Cdk.Tests/Snapshots";
 
     // Files at the root that every project needs as they are.
-    private static readonly string[] RootFiles = ["Directory.Build.props", "package.json", "package-lock.json", ".gitignore", ".ci/run"];
+    private static readonly string[] RootFiles = ["Directory.Build.props", "test.runsettings", "package.json", "package-lock.json", ".gitignore", ".ci/run"];
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
