@@ -68,6 +68,125 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
     public void Every_load_balancer_can_write_its_access_logs_pinned(string region) =>
         AssertAccessLogsDelivered(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region));
 
+    [Theory]
+    [MemberData(nameof(Regions))]
+    public void Every_service_can_take_its_role_and_make_its_calls_environment_agnostic(string region) =>
+        AssertRoleEdges(app.Stacks, new DeployTarget(DeployTarget.Default.Account, region));
+
+    [Theory]
+    [MemberData(nameof(Regions))]
+    public void Every_service_can_take_its_role_and_make_its_calls_pinned(string region) =>
+        AssertRoleEdges(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region));
+
+    //#if (HybridPipeline)
+    /// <summary>
+    /// Each edge check fails on a copy of pattern 4's template with one grant taken away: the rule's role without
+    /// StartExecution, the dead-letter queue's policy without EventBridge, the state machine's role without PassRole or
+    /// without InvokeFunction, the worker's execution role without ECR or Logs, a trust policy naming another service.
+    /// </summary>
+    [Theory]
+    [InlineData("states:StartExecution", "states:StartExecution")]
+    [InlineData("sqs:SendMessage", "sqs:SendMessage as events.amazonaws.com")]
+    [InlineData("iam:PassRole", "iam:PassRole")]
+    [InlineData("lambda:InvokeFunction", "lambda:InvokeFunction")]
+    [InlineData("ecr:BatchGetImage", "ecr:BatchGetImage")]
+    [InlineData("logs:PutLogEvents", "logs:PutLogEvents")]
+    [InlineData("sts:AssumeRole", "sts:AssumeRole as states.amazonaws.com")]
+    public void A_template_missing_one_grant_fails_the_edge_that_needs_it(string removed, string deniedEdge)
+    {
+        var template = JsonNode.Parse(app.Stacks["HybridPipelineStack"].Json)!.AsObject();
+        var target = new DeployTarget(DeployTarget.Default.Account, "us-east-1");
+        Assert.All(RoleEdges(template, target), edge => Assert.True(edge.Verdict == Verdict.Allowed, edge.ToString()));
+
+        if (removed == "sts:AssumeRole")
+        {
+            // The state machine's role, trusting Lambda instead of Step Functions.
+            var role = TemplateValues.ReferencedId(template["Resources"]!.AsObject()
+                .Single(r => (string?)r.Value!["Type"] == "AWS::StepFunctions::StateMachine").Value!["Properties"]!["RoleArn"])!;
+            var trust = template["Resources"]![role]!["Properties"]!["AssumeRolePolicyDocument"]!.ToJsonString().Replace("states.amazonaws.com", "lambda.amazonaws.com", StringComparison.Ordinal);
+            template["Resources"]![role]!["Properties"]!["AssumeRolePolicyDocument"] = JsonNode.Parse(trust);
+        }
+        else
+        {
+            Assert.True(RemoveAction(template, removed) > 0, $"no policy of the template grants {removed}");
+        }
+
+        var denied = RoleEdges(template, target).Where(edge => edge.Verdict != Verdict.Allowed).ToList();
+        Assert.Contains(denied, edge => edge.Action == deniedEdge);
+    }
+
+    // Takes an action out of every statement of every identity and queue policy that allows it, dropping emptied statements.
+    private static int RemoveAction(JsonObject template, string action)
+    {
+        var removed = 0;
+        foreach (var (_, resource) in template["Resources"]!.AsObject())
+        {
+            if ((string?)resource!["Type"] is not ("AWS::IAM::Policy" or "AWS::SQS::QueuePolicy"))
+            {
+                continue;
+            }
+
+            var statements = resource["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray();
+            foreach (var statement in statements.ToList())
+            {
+                if ((string?)statement!["Effect"] != "Allow")
+                {
+                    continue;
+                }
+
+                var actions = statement["Action"] is JsonArray list ? list.Select(a => (string)a!).ToList() : [(string)statement["Action"]!];
+                var kept = actions.Where(a => !string.Equals(a, action, StringComparison.OrdinalIgnoreCase)).ToList();
+                if (kept.Count == actions.Count)
+                {
+                    continue;
+                }
+
+                removed++;
+                if (kept.Count == 0)
+                {
+                    statements.Remove(statement);
+                }
+                else
+                {
+                    statement["Action"] = new JsonArray([.. kept.Select(a => (JsonNode)JsonValue.Create(a)!)]);
+                }
+            }
+        }
+
+        return removed;
+    }
+    //#endif
+
+    private static List<EdgeVerdict> RoleEdges(JsonObject template, DeployTarget target)
+    {
+        var values = new TemplateValues(template, target);
+        return [.. ServiceEdges.RuleTargets("stack", values), .. ServiceEdges.StateMachineTasks("stack", values), .. ServiceEdges.TaskStartup("stack", values)];
+    }
+
+    private static void AssertRoleEdges(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target)
+    {
+        var edges = stacks.Values.SelectMany(stack => RoleEdges(JsonNode.Parse(stack.Json)!.AsObject(), target)).ToList();
+
+        Assert.Equal(HasTasksOrRules(), edges.Count > 0);
+        Assert.All(edges, edge => Assert.True(edge.Verdict == Verdict.Allowed, edge.ToString()));
+    }
+
+    /// <summary>Whether the app holds a pattern with an ECS task, a state machine or an EventBridge rule (pattern 1 has none).</summary>
+    private static bool HasTasksOrRules()
+    {
+        var any = false;
+        //#if (FargateModel)
+        any = true;
+        //#endif
+        //#if (GpuInference)
+        any = true;
+        //#endif
+        //#if (HybridPipeline)
+        any = true;
+        //#endif
+        return any;
+    }
+
     /// <summary>Whether the app holds a pattern with a load balancer (a project made from pattern 1 or 4 has none).</summary>
     private static bool HasLoadBalancers()
     {

@@ -12,7 +12,7 @@ public sealed record EdgeVerdict(string Stack, string From, string To, string Ac
 /// The requests that services make between the resources of a template, each evaluated against the resource and key
 /// policies it meets, as the service's own principal with the request context the service documents.
 /// </summary>
-public static class ServiceEdges
+public static partial class ServiceEdges
 {
     private const string CloudWatch = "cloudwatch.amazonaws.com";
 
@@ -22,7 +22,8 @@ public static class ServiceEdges
 
     /// <summary>Every edge this class knows, for one synthesized template.</summary>
     public static IEnumerable<EdgeVerdict> Of(string stack, TemplateValues template) =>
-        AlarmNotifications(stack, template).Concat(LoadBalancerAccessLogs(stack, template));
+        AlarmNotifications(stack, template).Concat(LoadBalancerAccessLogs(stack, template)).Concat(RuleTargets(stack, template))
+            .Concat(StateMachineTasks(stack, template)).Concat(TaskStartup(stack, template));
 
     /// <summary>The service principal that writes access logs in Regions available as of August 2022 or later.</summary>
     public const string LoadBalancerLogDelivery = "logdelivery.elasticloadbalancing.amazonaws.com";
