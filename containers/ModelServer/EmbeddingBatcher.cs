@@ -33,6 +33,10 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
 
     private readonly Channel<QueuedText> _queue = Channel.CreateUnbounded<QueuedText>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ModelServerOptions _options = options.Value;
+
+    // A job's texts reach the consumer together: without this, a consumer woken by a job's first text could start a
+    // round before the rest were written and split one request across rounds (seen under CPU contention).
+    private readonly Lock _handOver = new();
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private int _queuedTexts;
 
@@ -61,9 +65,12 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
         }
 
         var job = new EmbeddingJob(texts.Count, cancellationToken);
-        for (var i = 0; i < texts.Count; i++)
+        lock (_handOver)
         {
-            _queue.Writer.TryWrite(new QueuedText(job, i, texts[i]));
+            for (var i = 0; i < texts.Count; i++)
+            {
+                _queue.Writer.TryWrite(new QueuedText(job, i, texts[i]));
+            }
         }
 
         return job.Completion;
@@ -114,12 +121,15 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
 
     private void TakeWaiting(ChannelReader<QueuedText> reader, List<QueuedText> round, int limit)
     {
-        while (round.Count < limit && reader.TryRead(out var text))
+        lock (_handOver)
         {
-            Interlocked.Decrement(ref _queuedTexts);
-            if (!text.Job.IsFinished)
+            while (round.Count < limit && reader.TryRead(out var text))
             {
-                round.Add(text);
+                Interlocked.Decrement(ref _queuedTexts);
+                if (!text.Job.IsFinished)
+                {
+                    round.Add(text);
+                }
             }
         }
     }
