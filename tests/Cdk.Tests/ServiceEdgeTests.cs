@@ -78,6 +78,81 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
     public void Every_service_can_take_its_role_and_make_its_calls_pinned(string region) =>
         AssertRoleEdges(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region));
 
+    [Theory]
+    [MemberData(nameof(Regions))]
+    public void Every_event_source_reaches_its_consumer_environment_agnostic(string region) =>
+        AssertInvocationEdges(app.Stacks, new DeployTarget(DeployTarget.Default.Account, region));
+
+    [Theory]
+    [MemberData(nameof(Regions))]
+    public void Every_event_source_reaches_its_consumer_pinned(string region) =>
+        AssertInvocationEdges(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region));
+
+    //#if (HybridPipeline)
+    [Fact]
+    public void A_bucket_that_does_not_send_events_to_EventBridge_fails_its_rules_edge()
+    {
+        var template = JsonNode.Parse(app.Stacks["HybridPipelineStack"].Json)!.AsObject();
+        var target = new DeployTarget(DeployTarget.Default.Account, "us-east-1");
+        Assert.Contains(InvocationEdges(template, target), edge => edge.Action == "S3 events to EventBridge" && edge.Verdict == Verdict.Allowed);
+
+        foreach (var (_, resource) in template["Resources"]!.AsObject().Where(r => (string?)r.Value!["Type"] == "AWS::S3::Bucket"))
+        {
+            if (resource!["Properties"]!["NotificationConfiguration"]?["EventBridgeConfiguration"] is JsonObject configuration)
+            {
+                configuration["EventBridgeEnabled"] = false;
+            }
+        }
+
+        Assert.Contains(InvocationEdges(template, target), edge => edge.Action == "S3 events to EventBridge" && edge.Verdict != Verdict.Allowed);
+    }
+    //#endif
+
+    //#if (LambdaBedrock)
+    [Fact]
+    public void A_permission_for_another_route_fails_the_apis_invocation_edge()
+    {
+        var template = JsonNode.Parse(app.Stacks["LambdaBedrockStack"].Json)!.AsObject();
+        var target = new DeployTarget(DeployTarget.Default.Account, "us-east-1");
+        Assert.All(InvocationEdges(template, target), edge => Assert.True(edge.Verdict == Verdict.Allowed, edge.ToString()));
+
+        foreach (var (_, resource) in template["Resources"]!.AsObject().Where(r => (string?)r.Value!["Type"] == "AWS::Lambda::Permission"))
+        {
+            var sourceArn = resource!["Properties"]!["SourceArn"]!.ToJsonString().Replace("/v1/chat", "/v1/other", StringComparison.Ordinal);
+            resource["Properties"]!["SourceArn"] = JsonNode.Parse(sourceArn);
+        }
+
+        Assert.Contains(InvocationEdges(template, target), edge => edge.Action == "lambda:InvokeFunction as apigateway.amazonaws.com" && edge.Verdict != Verdict.Allowed);
+    }
+    //#endif
+
+    private static List<EdgeVerdict> InvocationEdges(JsonObject template, DeployTarget target)
+    {
+        var values = new TemplateValues(template, target);
+        return [.. ServiceEdges.BucketEvents("stack", values), .. ServiceEdges.ApiInvocations("stack", values)];
+    }
+
+    private static void AssertInvocationEdges(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target)
+    {
+        var edges = stacks.Values.SelectMany(stack => InvocationEdges(JsonNode.Parse(stack.Json)!.AsObject(), target)).ToList();
+
+        Assert.Equal(HasEventSources(), edges.Count > 0);
+        Assert.All(edges, edge => Assert.True(edge.Verdict == Verdict.Allowed, edge.ToString()));
+    }
+
+    /// <summary>Whether the app holds a pattern with S3 events or an API in front of a function (patterns 1 and 4).</summary>
+    private static bool HasEventSources()
+    {
+        var any = false;
+        //#if (LambdaBedrock)
+        any = true;
+        //#endif
+        //#if (HybridPipeline)
+        any = true;
+        //#endif
+        return any;
+    }
+
     //#if (HybridPipeline)
     /// <summary>
     /// Each edge check fails on a copy of pattern 4's template with one grant taken away: the rule's role without

@@ -23,7 +23,8 @@ public static partial class ServiceEdges
     /// <summary>Every edge this class knows, for one synthesized template.</summary>
     public static IEnumerable<EdgeVerdict> Of(string stack, TemplateValues template) =>
         AlarmNotifications(stack, template).Concat(LoadBalancerAccessLogs(stack, template)).Concat(RuleTargets(stack, template))
-            .Concat(StateMachineTasks(stack, template)).Concat(TaskStartup(stack, template));
+            .Concat(StateMachineTasks(stack, template)).Concat(TaskStartup(stack, template)).Concat(BucketEvents(stack, template))
+            .Concat(ApiInvocations(stack, template));
 
     /// <summary>The service principal that writes access logs in Regions available as of August 2022 or later.</summary>
     public const string LoadBalancerLogDelivery = "logdelivery.elasticloadbalancing.amazonaws.com";
