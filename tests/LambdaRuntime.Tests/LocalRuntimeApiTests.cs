@@ -140,8 +140,12 @@ public sealed class LocalRuntimeApiTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Invocation_nobody_answers_fails_with_a_timeout_naming_its_request_id()
     {
-        var invocation = _api.InvokeAsync(Utf8("{}"), TimeSpan.FromMilliseconds(300));
-        var requestId = await NextRequestIdAsync();
+        // The runtime is already waiting on /next when the invocation comes, and the timeout leaves it seconds to get
+        // there: an invocation that times out before delivery is never delivered (as in Lambda), and a test that asked
+        // for /next after a 300 ms timeout hung under CPU contention.
+        var next = NextRequestIdAsync();
+        var invocation = _api.InvokeAsync(Utf8("{}"), TimeSpan.FromSeconds(2));
+        var requestId = await next.WaitAsync(SafetyNet);
 
         var error = await Assert.ThrowsAsync<TimeoutException>(() => invocation.WaitAsync(SafetyNet));
 

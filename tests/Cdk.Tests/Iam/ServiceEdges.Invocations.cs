@@ -49,7 +49,8 @@ public static partial class ServiceEdges
     /// allow (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-integration.html). That policy is
     /// the template's <c>AWS::Lambda::Permission</c> resources, each a statement with <c>ArnLike</c> on
     /// <c>aws:SourceArn</c> and <c>StringEquals</c> on <c>aws:SourceAccount</c> when given, as Lambda writes them
-    /// (https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html).
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html; the AddPermission API reference
+    /// says StringLike, which gives the same answer for these ARNs).
     /// </summary>
     public static IEnumerable<EdgeVerdict> ApiInvocations(string stack, TemplateValues template)
     {
@@ -74,7 +75,13 @@ public static partial class ServiceEdges
             var function = template.Text(integrationProperties["IntegrationUri"]);
             var api = TemplateValues.ReferencedId(properties["ApiId"])!;
             var routeKey = template.Text(properties["RouteKey"]);
-            var (method, path) = routeKey.Split(' ', 2) is [var m, var rest] ? (m == "ANY" ? "*" : m, rest) : ("*", "*");
+            if (routeKey.Split(' ', 2) is not [var m, var path])
+            {
+                // AWS documents no request ARN for the $default route; the evaluator would have to guess it.
+                throw new NotSupportedException($"{route} has the route key {routeKey}; model its execute-api ARN here.");
+            }
+
+            var method = m == "ANY" ? "*" : m;
             var stages = template.OfType("AWS::ApiGatewayV2::Stage").Where(stage => TemplateValues.ReferencedId(template.Properties(stage)["ApiId"]) == api).ToList();
             foreach (var stage in stages)
             {
@@ -93,6 +100,12 @@ public static partial class ServiceEdges
         foreach (var permission in template.OfType("AWS::Lambda::Permission"))
         {
             var properties = template.Properties(permission);
+            string[] unmodelled = ["PrincipalOrgID", "FunctionUrlAuthType", "EventSourceToken", "Qualifier"];
+            if (unmodelled.FirstOrDefault(key => properties[key] is not null) is { } present)
+            {
+                throw new NotSupportedException($"{permission} sets {present}, which narrows the statement in ways not modelled here.");
+            }
+
             var condition = new JsonObject();
             if (properties["SourceArn"] is { } sourceArn)
             {

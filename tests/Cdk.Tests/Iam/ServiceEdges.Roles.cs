@@ -105,13 +105,24 @@ public static partial class ServiceEdges
                     case "sqs:sendMessage":
                         var queue = IdOfQueueUrl(template, (string)parameters["QueueUrl"]!);
                         yield return AsRole(stack, template, from, role, queue, "sqs:SendMessage", template.Arn(queue), QueuePolicies(template, queue));
-                        foreach (var edge in KeyOfQueue(stack, template, from, RequestPrincipal.ForRole(template.Arn(role)), queue, RolePolicies(template, role), ServiceContext(template, machineArn)))
+                        // The role's own request: aws:SourceArn and aws:SourceAccount are set only when a service calls as its
+                        // service principal (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+                        var roleContext = new Dictionary<string, string[]> { ["aws:SecureTransport"] = ["true"], ["kms:ViaService"] = [$"sqs.{r}.amazonaws.com"] };
+                        foreach (var edge in KeyOfQueue(stack, template, from, RequestPrincipal.ForRole(template.Arn(role)), queue, RolePolicies(template, role), roleContext))
                         {
                             yield return edge;
                         }
 
                         break;
                     case "ecs:runTask.sync":
+                        // Role overrides need their own iam:PassRole, tags ecs:TagResource
+                        // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/CWE_IAM_role.html): not modelled yet.
+                        if (parameters["Overrides"]?["TaskRoleArn"] is not null || parameters["Overrides"]?["ExecutionRoleArn"] is not null
+                            || parameters["Tags"] is not null || parameters["PropagateTags"] is not null)
+                        {
+                            throw new NotSupportedException($"{from} overrides the task's roles or tags the task; add the requests that makes here.");
+                        }
+
                         var family = (string)parameters["TaskDefinition"]!;
                         var taskDefinition = template.OfType("AWS::ECS::TaskDefinition").Single(id => template.Text(template.Properties(id)["Family"]) == family.Split('/')[^1].Split(':')[0]);
                         var cluster = (string)parameters["Cluster"]!;
@@ -179,7 +190,15 @@ public static partial class ServiceEdges
                 {
                     var options = logging["Options"]!;
                     var group = template.Text(options["awslogs-group"]);
-                    var prefix = options["awslogs-stream-prefix"] is { } given ? template.Text(given) + "/" : "";
+                    // Without a prefix the stream is named after the Docker container id, and Fargate requires one
+                    // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html); awslogs-create-group
+                    // would need logs:CreateLogGroup too. Neither is modelled.
+                    if (options["awslogs-stream-prefix"] is not { } given || options["awslogs-create-group"] is not null)
+                    {
+                        throw new NotSupportedException($"{taskDefinition}.{name} logs without a stream prefix or creates its group; model those requests here.");
+                    }
+
+                    var prefix = template.Text(given) + "/";
                     var logStream = $"arn:{p}:logs:{r}:{a}:log-group:{group}:log-stream:{prefix}{name}/0123456789abcdef0123456789abcdef";
                     foreach (var action in LogActions)
                     {
