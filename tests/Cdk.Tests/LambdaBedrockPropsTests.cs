@@ -36,16 +36,16 @@ public sealed class LambdaBedrockPropsTests
         // routes to (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html); a Region the
         // policy lacks is AccessDenied whenever Bedrock picks it. These Regions were missing from the former hand-made lists.
         var json = CdkTestApp.SynthesizeLambdaBedrock(new LambdaBedrockStackProps { ModelId = profile }).Json;
-        var values = new Iam.TemplateValues(System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject(), Iam.DeployTarget.Default);
+        var values = new TemplateValues(System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject(), DeployTarget.Default);
         var policies = values.OfType("AWS::IAM::Policy").Select(p => values.Resolve(values.Properties(p)["PolicyDocument"])!).ToList();
         var role = "arn:aws:iam::123456789012:role/function";
         var foundationModel = $"arn:aws:bedrock:{destination}::foundation-model/amazon.nova-lite-v1:0";
 
-        var verdict = Iam.PolicyEvaluator.Evaluate(
-            new Iam.AccessRequest(Iam.RequestPrincipal.ForRole(role), "bedrock:InvokeModel", foundationModel, new Dictionary<string, string[]>()),
+        var verdict = PolicyEvaluator.Evaluate(
+            new AccessRequest(RequestPrincipal.ForRole(role), "bedrock:InvokeModel", foundationModel, new Dictionary<string, string[]>()),
             policies, []);
 
-        Assert.Equal(Iam.Verdict.Allowed, verdict);
+        Assert.Equal(Verdict.Allowed, verdict);
     }
 
     [Fact]

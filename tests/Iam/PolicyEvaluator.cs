@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace ReferenceArchitectures.Cdk.Tests.Iam;
+namespace ReferenceArchitectures.Testing.Iam;
 
 /// <summary>Who makes a request: a role or user (by ARN, in an account), or an AWS service acting on its own.</summary>
 public sealed record RequestPrincipal(string? Arn = null, string? Account = null, string? Service = null)

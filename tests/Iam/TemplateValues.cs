@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace ReferenceArchitectures.Cdk.Tests.Iam;
+namespace ReferenceArchitectures.Testing.Iam;
 
 /// <summary>Where a template is deployed: the values of the pseudo parameters.</summary>
 public sealed record DeployTarget(string Account, string Region, string Partition = "aws", string StackName = "stack")
