@@ -7,6 +7,10 @@ namespace ReferenceArchitectures.Cdk.HybridPipeline;
 // Functions: the four Lambda steps. Each has its own role, granted only the prefixes, table actions and model it needs.
 public sealed partial class HybridPipelineStack
 {
+    // Every read of an upload names the version the event carried, which S3 authorizes as s3:GetObjectVersion alone
+    // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"); s3:GetObject would go unused.
+    private static readonly string[] ReadIncomingVersion = ["s3:GetObjectVersion"];
+
     private PipelineFunctions CreateFunctions(HybridPipelineStackProps props, BedrockModel model, DocumentObjects objects)
     {
         // All four functions are one executable; one Code object means one asset and one build.
@@ -23,8 +27,9 @@ public sealed partial class HybridPipelineStack
         var preprocess = Step("PreprocessFunction", PreprocessHandler, props.PreprocessTimeoutSeconds, props.StepMemorySizeMb,
             "Detects a document's type, measures it and claims it in the table.",
             [
-                Allow("ReadIncomingDocuments", ["s3:GetObject", "s3:GetObjectVersion"], objects.Incoming.Arn),
-                Allow("ClaimDocument", ["dynamodb:PutItem", "dynamodb:GetItem"], Table.TableArn),
+                Allow("ReadIncomingDocuments", ReadIncomingVersion, objects.Incoming.Arn),
+                // The claim is one conditional PutItem; a refused claim is not read back.
+                Allow("ClaimDocument", ["dynamodb:PutItem"], Table.TableArn),
             ],
             [objects.Incoming],
             // A claim older than the execution timeout belongs to an execution Step Functions has stopped.
@@ -32,7 +37,7 @@ public sealed partial class HybridPipelineStack
         var analyze = Step("AnalyzeFunction", AnalyzeHandler, props.AnalyzeTimeoutSeconds, props.AnalyzeMemorySizeMb,
             "Extracts, chunks and analyzes a light document with Bedrock; writes the result JSON.",
             [
-                Allow("ReadIncomingDocuments", ["s3:GetObject", "s3:GetObjectVersion"], objects.Incoming.Arn),
+                Allow("ReadIncomingDocuments", ReadIncomingVersion, objects.Incoming.Arn),
                 Allow("WriteResults", ["s3:PutObject"], objects.Results.Arn),
                 Allow("InvokeConfiguredModel", ["bedrock:InvokeModel"], [.. model.InvocationResourceArns(this)]),
             ],

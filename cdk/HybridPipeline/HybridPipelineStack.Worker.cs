@@ -28,7 +28,7 @@ public sealed partial class HybridPipelineStack
             AssumedBy = new ServicePrincipal("ecs-tasks.amazonaws.com"),
             Description = "The batch worker: reads incoming documents, writes results and embeddings, invokes the configured model.",
         });
-        taskRole.AddToPrincipalPolicy(Allow("ReadIncomingDocuments", ["s3:GetObject", "s3:GetObjectVersion"], objects.Incoming.Arn));
+        taskRole.AddToPrincipalPolicy(Allow("ReadIncomingDocuments", ReadIncomingVersion, objects.Incoming.Arn));
         taskRole.AddToPrincipalPolicy(Allow("WriteResultsAndEmbeddings", ["s3:PutObject"], objects.Results.Arn, objects.Embeddings.Arn));
         taskRole.AddToPrincipalPolicy(Allow("InvokeConfiguredModel", ["bedrock:InvokeModel"], [.. model.InvocationResourceArns(this)]));
         NagAcknowledgements.Acknowledge(taskRole.Node.FindChild("DefaultPolicy").Node.FindChild("Resource"), "AwsSolutions-IAM5",

@@ -207,9 +207,9 @@ public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
         var (s3Actions, s3Resources) = template.Grants(function, "s3:");
         var (dynamoActions, dynamoResources) = template.Grants(function, "dynamodb:");
 
-        Assert.Equal(["s3:GetObject", "s3:GetObjectVersion"], s3Actions.Order());
+        Assert.Equal(["s3:GetObjectVersion"], s3Actions.Order());
         Assert.Equal(["${InputBucket3BF8630A.Arn}/incoming/*"], s3Resources);
-        Assert.Equal(["dynamodb:GetItem", "dynamodb:PutItem"], dynamoActions.Order());
+        Assert.Equal(["dynamodb:PutItem"], dynamoActions.Order());
         Assert.Equal(["${DocumentTable9FE6D880.Arn}"], dynamoResources);
         Assert.Empty(template.Grants(function, "bedrock:").Actions);
         Assert.Empty(template.Grants(function, "sqs:").Actions);
@@ -251,7 +251,7 @@ public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
         var statements = HybridPipelineDefinition.StatementsOfRole(template, "WorkerTaskRole013F226A");
 
         Assert.Equal(
-            ["bedrock:InvokeModel", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+            ["bedrock:InvokeModel", "s3:GetObjectVersion", "s3:PutObject"],
             statements.SelectMany(statement => TemplateQuery.Strings(statement["Action"])).Order());
         Assert.Equal(
             ["${OutputBucket7114EB27.Arn}/embeddings/*", "${OutputBucket7114EB27.Arn}/results/*"],

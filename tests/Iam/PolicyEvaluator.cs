@@ -174,7 +174,7 @@ public static class PolicyEvaluator
         return keyPolicy.Any(s => !IsDeny(s) && Applies(s, root, resourcePolicy: true));
     }
 
-    internal static IReadOnlyList<string> Values(JsonNode? node) => node switch
+    public static IReadOnlyList<string> Values(JsonNode? node) => node switch
     {
         null => [],
         JsonArray array => [.. array.Select(item => item!.ToString())],

@@ -21,7 +21,14 @@ public enum LocalFault
 }
 
 /// <summary>One request as the local endpoint saw it, after it answered.</summary>
-public sealed record LocalAwsRequest(LocalAwsService Service, string Operation, int StatusCode, string? ErrorCode);
+public sealed record LocalAwsRequest(LocalAwsService Service, string Operation, int StatusCode, string? ErrorCode)
+{
+    /// <summary>The access key id the request was signed with; null when it was not signed.</summary>
+    public string? AccessKeyId { get; init; }
+
+    /// <summary>What IAM would authorize for the request (empty when the endpoint could not read it).</summary>
+    public IReadOnlyList<IamAuthorization> Authorizations { get; init; } = [];
+}
 
 /// <summary>Queued faults per service (and optionally per operation), consumed one per matching request.</summary>
 internal sealed class FaultQueue

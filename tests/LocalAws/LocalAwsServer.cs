@@ -12,7 +12,8 @@ namespace ReferenceArchitectures.Testing.LocalAws;
 /// <summary>
 /// A Kestrel server on 127.0.0.1 that answers the S3 (path-style REST), DynamoDB (JSON 1.0) and SQS (JSON 1.0)
 /// operations the document pipeline uses, so that the real AWS SDK clients can run against it. Requests are not
-/// authenticated: any SigV4 signature is accepted.
+/// authenticated: any SigV4 signature is accepted. Each request is recorded with the access key that signed it and what
+/// IAM would authorize for it (<see cref="IamAuthorizations"/>), so that tests can evaluate the calls against policies.
 /// </summary>
 /// <example>
 /// <code>
@@ -104,29 +105,35 @@ public sealed class LocalAwsServer : IAsyncDisposable
         ServiceResponse response;
         LocalAwsService service;
         string operation;
+        IReadOnlyList<IamAuthorization> authorizations = [];
         try
         {
             if (target.StartsWith(LocalDynamoDb.TargetPrefix, StringComparison.Ordinal))
             {
                 service = LocalAwsService.DynamoDb;
                 operation = target[LocalDynamoDb.TargetPrefix.Length..];
+                using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
+                authorizations = IamAuthorizations.ForDynamoDb(operation, body.Json);
                 response = _faults.TakeFor(service, operation) is { } fault
                     ? LocalDynamoDb.FaultResponse(fault)
-                    : await DynamoDb.HandleAsync(operation, context.Request.Body, context.RequestAborted).ConfigureAwait(false);
+                    : await DynamoDb.HandleAsync(operation, body.Stream, context.RequestAborted).ConfigureAwait(false);
             }
             else if (target.StartsWith(LocalSqs.TargetPrefix, StringComparison.Ordinal))
             {
                 service = LocalAwsService.Sqs;
                 operation = target[LocalSqs.TargetPrefix.Length..];
+                using var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
+                authorizations = IamAuthorizations.ForSqs(operation, body.Json);
                 response = _faults.TakeFor(service, operation) is { } fault
                     ? LocalSqs.FaultResponse(fault)
-                    : await Sqs.HandleAsync(operation, context.Request.Body, context.RequestAborted).ConfigureAwait(false);
+                    : await Sqs.HandleAsync(operation, body.Stream, context.RequestAborted).ConfigureAwait(false);
             }
             else
             {
                 service = LocalAwsService.S3;
                 var request = await S3Request.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
                 operation = request.Operation;
+                authorizations = IamAuthorizations.ForS3(request);
                 response = _faults.TakeFor(service, operation) is { } fault ? LocalS3.FaultResponse(fault) : S3.Handle(request);
             }
         }
@@ -139,7 +146,11 @@ public sealed class LocalAwsServer : IAsyncDisposable
 
         lock (_requestsLock)
         {
-            _requests.Add(new LocalAwsRequest(service, operation, response.StatusCode, response.ErrorCode));
+            _requests.Add(new LocalAwsRequest(service, operation, response.StatusCode, response.ErrorCode)
+            {
+                AccessKeyId = IamAuthorizations.AccessKeyId(context.Request),
+                Authorizations = authorizations,
+            });
         }
 
         await response.WriteAsync(context.Response, context.RequestAborted).ConfigureAwait(false);
@@ -205,4 +216,39 @@ internal sealed class LocalAwsRequestException : Exception
     public LocalAwsService Service { get; }
 
     public ServiceResponse Response { get; }
+}
+
+/// <summary>A JSON request body read once: parsed for the request log, and replayed to the operation's handler.</summary>
+internal sealed class JsonBody : IDisposable
+{
+    private JsonBody(MemoryStream stream, System.Text.Json.Nodes.JsonObject? json)
+    {
+        Stream = stream;
+        Json = json;
+    }
+
+    public MemoryStream Stream { get; }
+
+    /// <summary>The body as an object, or null when it is not one (the handler then answers the error).</summary>
+    public System.Text.Json.Nodes.JsonObject? Json { get; }
+
+    public static async Task<JsonBody> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var stream = new MemoryStream();
+        await request.Body.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+        System.Text.Json.Nodes.JsonObject? json;
+        try
+        {
+            json = System.Text.Json.Nodes.JsonNode.Parse(stream.ToArray()) as System.Text.Json.Nodes.JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            json = null;
+        }
+
+        stream.Position = 0;
+        return new JsonBody(stream, json);
+    }
+
+    public void Dispose() => Stream.Dispose();
 }

@@ -37,6 +37,7 @@ public sealed class LocalBedrockServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly SigV4Verifier _verifier;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LocalBedrockCredentials> _accepted = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<Behaviour> _queue = new();
     private readonly List<RecordedRequest> _requests = [];
     private readonly Lock _requestsLock = new();
@@ -48,7 +49,8 @@ public sealed class LocalBedrockServer : IAsyncDisposable
         _app = app;
         Credentials = credentials;
         Region = region;
-        _verifier = new SigV4Verifier(credentials.AccessKeyId, credentials.SecretAccessKey, "bedrock", region);
+        _accepted[credentials.AccessKeyId] = credentials;
+        _verifier = new SigV4Verifier(id => _accepted.TryGetValue(id, out var known) ? known.SecretAccessKey : null, "bedrock", region);
         Endpoint = null!;
     }
 
@@ -56,6 +58,16 @@ public sealed class LocalBedrockServer : IAsyncDisposable
     public Uri Endpoint { get; private set; }
 
     public LocalBedrockCredentials Credentials { get; }
+
+    /// <summary>
+    /// Makes the endpoint accept one more access key as well as <see cref="Credentials"/>, as IAM accepts every role's
+    /// session credentials: give each caller its own, and <see cref="RecordedRequest.AccessKeyId"/> tells them apart.
+    /// </summary>
+    public void Accept(LocalBedrockCredentials credentials)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        _accepted[credentials.AccessKeyId] = credentials;
+    }
 
     /// <summary>The Region the signature's credential scope must name.</summary>
     public string Region { get; }
@@ -163,7 +175,8 @@ public sealed class LocalBedrockServer : IAsyncDisposable
             return;
         }
 
-        if (Credentials.SessionToken is { } token && request.Headers["X-Amz-Security-Token"] != token)
+        if (recorded.AccessKeyId is { } signer && _accepted.TryGetValue(signer, out var signedWith)
+            && signedWith.SessionToken is { } token && request.Headers["X-Amz-Security-Token"] != token)
         {
             await WriteErrorAsync(context, HttpStatusCode.Forbidden, "UnrecognizedClientException", "The security token included in the request is invalid.").ConfigureAwait(false);
             return;

@@ -17,6 +17,30 @@ public sealed record RecordedRequest(
     IReadOnlyDictionary<string, string> Headers,
     SigV4Verification Signature)
 {
+    /// <summary>The access key id of the Authorization header's <c>Credential=</c>, or null when there is none.</summary>
+    public string? AccessKeyId
+    {
+        get
+        {
+            var authorization = Headers.GetValueOrDefault("Authorization") ?? "";
+            var at = authorization.IndexOf("Credential=", StringComparison.Ordinal);
+            var slash = at < 0 ? -1 : authorization.IndexOf('/', at);
+            return slash < 0 ? null : authorization[(at + "Credential=".Length)..slash];
+        }
+    }
+
+    /// <summary>
+    /// The action IAM authorizes for the call: Converse needs <c>bedrock:InvokeModel</c> and ConverseStream
+    /// <c>bedrock:InvokeModelWithResponseStream</c> (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html,
+    /// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html).
+    /// </summary>
+    public string? IamAction => Operation switch
+    {
+        "converse" => "bedrock:InvokeModel",
+        "converse-stream" => "bedrock:InvokeModelWithResponseStream",
+        _ => null,
+    };
+
     /// <summary>Text of the last message with role <c>user</c>, its text blocks joined with a space.</summary>
     public string? LastUserText
     {

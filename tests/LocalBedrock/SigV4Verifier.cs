@@ -19,8 +19,14 @@ public sealed record SigV4Verification(bool IsValid, string ErrorType, string Me
 /// client's signer and of AWSSDK.Core, so that each checks the other. The path is normalised and every byte outside the
 /// unreserved set percent-encoded, as for all services but S3.
 /// </remarks>
-public sealed class SigV4Verifier(string accessKeyId, string secretAccessKey, string? service = null, string? region = null)
+/// <param name="secretFor">The secret access key of an access key id the verifier accepts, or null for one it does not know.</param>
+public sealed class SigV4Verifier(Func<string, string?> secretFor, string? service = null, string? region = null)
 {
+    public SigV4Verifier(string accessKeyId, string secretAccessKey, string? service = null, string? region = null)
+        : this(id => id == accessKeyId ? secretAccessKey : null, service, region)
+    {
+    }
+
     private const string Algorithm = "AWS4-HMAC-SHA256";
 
     /// <param name="rawTarget">The request target as received: path and query, still percent-encoded.</param>
@@ -40,7 +46,7 @@ public sealed class SigV4Verifier(string accessKeyId, string secretAccessKey, st
             return SigV4Verification.Reject("IncompleteSignatureException", problem);
         }
 
-        if (auth.AccessKeyId != accessKeyId)
+        if (secretFor(auth.AccessKeyId) is not { } secretAccessKey)
         {
             return SigV4Verification.Reject("UnrecognizedClientException", $"The security token included in the request is invalid (unknown access key {auth.AccessKeyId}).");
         }

@@ -5,7 +5,8 @@ namespace ReferenceArchitectures.Pipeline.Tests;
 
 /// <summary>One Lambda function as the template configures it: what the runtime reads to start it.</summary>
 /// <param name="Environment">Its environment variables, references resolved to the local resources' names.</param>
-public sealed record TemplateFunction(string LogicalId, string Handler, int TimeoutSeconds, int MemorySizeMb, IReadOnlyDictionary<string, string> Environment);
+/// <param name="Role">The logical id of the function's execution role, whose credentials its calls are signed with.</param>
+public sealed record TemplateFunction(string LogicalId, string Handler, int TimeoutSeconds, int MemorySizeMb, IReadOnlyDictionary<string, string> Environment, string Role);
 
 /// <summary>
 /// The synthesized HybridPipelineStack template as the local runs' fixture: which function each Task state invokes, with
@@ -76,8 +77,24 @@ public sealed class PipelineTemplate
             (string)properties["Handler"]!,
             (int)properties["Timeout"]!,
             (int)properties["MemorySize"]!,
-            variables.ToDictionary(v => v.Key, v => PipelineDefinition.ResolveNode(v.Value, _resources), StringComparer.Ordinal));
+            variables.ToDictionary(v => v.Key, v => PipelineDefinition.ResolveNode(v.Value, _resources), StringComparer.Ordinal),
+            AttributeOf(properties["Role"], "Arn", $"function {id}'s Role"));
     }
+
+    /// <summary>The logical id of the worker's task role: what the container's calls are signed as.</summary>
+    public string WorkerTaskRole => AttributeOf(WorkerTaskDefinition["Properties"]!["TaskRoleArn"], "Arn", "the worker's TaskRoleArn");
+
+    /// <summary>The logical id of the state machine's role: what its service integrations (SQS SendMessage) are signed as.</summary>
+    public string StateMachineRole =>
+        AttributeOf(_resources[Single("AWS::StepFunctions::StateMachine", _ => null)]!["Properties"]!["RoleArn"], "Arn", "the state machine's RoleArn");
+
+    private JsonNode WorkerTaskDefinition => OfType("AWS::ECS::TaskDefinition")
+        .Single(task => task.Value["Properties"]!["ContainerDefinitions"]!.AsArray().Any(c => (string?)c!["Name"] == HybridPipelineStack.WorkerContainerName)).Value;
+
+    private static string AttributeOf(JsonNode? node, string attribute, string what) =>
+        node is JsonObject o && o["Fn::GetAtt"] is JsonArray pair && (string?)pair[1] == attribute
+            ? (string)pair[0]!
+            : throw new InvalidOperationException($"Expected {what} to be a Fn::GetAtt of {attribute}, found {node?.ToJsonString()}.");
 
     /// <summary>The environment the task definition gives the container the state machine runs with <c>RunTask</c>.</summary>
     public IReadOnlyDictionary<string, string> WorkerEnvironment()

@@ -22,10 +22,10 @@ public sealed class RealPipelineTasks : IDisposable
     public static readonly string[] Categories = ["invoice", "contract", "report", "correspondence", "other"];
 
     private readonly LocalAwsServer _aws;
+    private readonly LocalBedrockServer _bedrock;
     private readonly StandInPipelineTasks _standIns;
     private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
-    private readonly PipelineAwsClients _clients;
-    private readonly BedrockChatClient _chat;
+    private readonly ConcurrentDictionary<string, Lazy<RoleClients>> _roles = new(StringComparer.Ordinal);
     private readonly OnnxEmbeddingGenerator _embeddings;
 
     public RealPipelineTasks(LocalAwsServer aws, LocalBedrockServer bedrock, EmbeddingEngine engine)
@@ -33,20 +33,32 @@ public sealed class RealPipelineTasks : IDisposable
         ArgumentNullException.ThrowIfNull(aws);
         ArgumentNullException.ThrowIfNull(bedrock);
         _aws = aws;
+        _bedrock = bedrock;
         _standIns = new StandInPipelineTasks(aws);
-        _clients = new PipelineAwsClients(LocalAwsClients.S3(aws), LocalAwsClients.DynamoDb(aws), LocalAwsClients.Sqs(aws));
-        var credentials = new StaticAwsCredentialSource(bedrock.Credentials.AccessKeyId, bedrock.Credentials.SecretAccessKey, bedrock.Credentials.SessionToken);
-        _chat = new BedrockChatClient(_http, new BedrockClientOptions
+        _embeddings = new OnnxEmbeddingGenerator(engine);
+    }
+
+    /// <summary>The SDK clients and the Bedrock client of one role: each function and the worker sign with their own role's credentials.</summary>
+    private sealed record RoleClients(PipelineAwsClients Aws, BedrockChatClient Chat);
+
+    private RoleClients ForRole(string role) => _roles.GetOrAdd(role, name => new Lazy<RoleClients>(() =>
+    {
+        var credentials = RoleCredentials.For(name);
+        var bedrockCredentials = RoleCredentials.ForBedrock(name);
+        _bedrock.Accept(bedrockCredentials);
+        var chat = new BedrockChatClient(_http, new BedrockClientOptions
         {
-            Region = bedrock.Region,
+            Region = _bedrock.Region,
             ModelId = ModelId,
-            Endpoint = bedrock.Endpoint,
+            Endpoint = _bedrock.Endpoint,
             // The client's backoff is real time; keep it short so fault tests stay quick.
             BaseDelay = TimeSpan.FromMilliseconds(5),
             MaxDelay = TimeSpan.FromMilliseconds(20),
-        }, credentials);
-        _embeddings = new OnnxEmbeddingGenerator(engine);
-    }
+        }, new StaticAwsCredentialSource(bedrockCredentials.AccessKeyId, bedrockCredentials.SecretAccessKey, bedrockCredentials.SessionToken));
+        return new RoleClients(
+            new PipelineAwsClients(LocalAwsClients.S3(_aws, credentials), LocalAwsClients.DynamoDb(_aws, credentials), LocalAwsClients.Sqs(_aws, credentials)),
+            chat);
+    })).Value;
 
     public const string ModelId = "amazon.nova-lite-v1:0";
 
@@ -73,8 +85,12 @@ public sealed class RealPipelineTasks : IDisposable
     /// </summary>
     /// <exception cref="LambdaHandlerNotFoundException">The template's handler is not one the code registers.</exception>
     /// <exception cref="InvalidOperationException">The code's settings check refuses the template's environment.</exception>
-    public (TemplateFunction Function, BufferedHandler Handler) BindFunction(TemplateFunction function) =>
-        (function, Bind(function, _clients, _chat));
+    public (TemplateFunction Function, BufferedHandler Handler) BindFunction(TemplateFunction function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        var role = ForRole(function.Role);
+        return (function, Bind(function, role.Aws, role.Chat));
+    }
 
     /// <inheritdoc cref="BindFunction"/>
     public static BufferedHandler Bind(TemplateFunction function, PipelineAwsClients clients, Microsoft.Extensions.AI.IChatClient chat)
@@ -122,8 +138,9 @@ public sealed class RealPipelineTasks : IDisposable
     private async Task<JsonNode?> RunWorkerAsync(JsonNode? overrides, CancellationToken cancellationToken)
     {
         var settings = WorkerSettingsFor(PipelineTemplate.Default.WorkerEnvironment(), overrides);
+        var role = ForRole(PipelineTemplate.Default.WorkerTaskRole);
         using var log = new StringWriter();
-        await new BatchWorkerJob(settings, _clients, _chat, _embeddings, log).RunAsync(cancellationToken);
+        await new BatchWorkerJob(settings, role.Aws, role.Chat, _embeddings, log).RunAsync(cancellationToken);
         Log.Enqueue(log.ToString());
         return null;
     }
@@ -132,8 +149,12 @@ public sealed class RealPipelineTasks : IDisposable
     {
         _standIns.Dispose();
         _embeddings.Dispose();
-        _chat.Dispose();
-        _clients.Dispose();
+        foreach (var role in _roles.Values.Where(role => role.IsValueCreated).Select(role => role.Value))
+        {
+            role.Chat.Dispose();
+            role.Aws.Dispose();
+        }
+
         _http.Dispose();
     }
 

@@ -30,6 +30,7 @@ public sealed class StandInPipelineTasks : IDisposable
     private readonly AmazonS3Client _s3;
     private readonly AmazonDynamoDBClient _dynamo;
     private readonly AmazonSQSClient _sqs;
+    private readonly AmazonSQSClient _stateMachineSqs;
     private readonly string _deadLetterQueueUrl;
 
     public StandInPipelineTasks(LocalAwsServer aws)
@@ -42,6 +43,8 @@ public sealed class StandInPipelineTasks : IDisposable
         _s3 = LocalAwsClients.S3(aws);
         _dynamo = LocalAwsClients.DynamoDb(aws);
         _sqs = LocalAwsClients.Sqs(aws);
+        // SendToDeadLetterQueue is a service integration: Step Functions sends the message with the state machine's role.
+        _stateMachineSqs = LocalAwsClients.Sqs(aws, RoleCredentials.For(PipelineTemplate.Default.StateMachineRole));
     }
 
     /// <summary>Binds every Task state of the pipeline to its stand-in.</summary>
@@ -171,7 +174,7 @@ public sealed class StandInPipelineTasks : IDisposable
     public async Task<JsonNode?> SendToDeadLetterQueueAsync(JsonNode? parameters, CancellationToken cancellationToken)
     {
         // The definition names the deployed queue; locally every dead letter goes to the one local queue.
-        var sent = await _sqs.SendMessageAsync(_deadLetterQueueUrl, Text(parameters, "MessageBody"), cancellationToken);
+        var sent = await _stateMachineSqs.SendMessageAsync(_deadLetterQueueUrl, Text(parameters, "MessageBody"), cancellationToken);
         return new JsonObject { ["MessageId"] = sent.MessageId, ["MD5OfMessageBody"] = sent.MD5OfMessageBody };
     }
 
@@ -180,6 +183,7 @@ public sealed class StandInPipelineTasks : IDisposable
         _s3.Dispose();
         _dynamo.Dispose();
         _sqs.Dispose();
+        _stateMachineSqs.Dispose();
     }
 
     private async Task WriteResultAsync(JsonNode? document, string path, CancellationToken cancellationToken)
