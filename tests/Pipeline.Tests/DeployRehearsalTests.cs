@@ -144,10 +144,12 @@ public sealed class DeployRehearsalTests(DeployRehearsalTests.RunFixture run, IT
     }
 
     [Fact]
+    [Trait("Category", "DeployRehearsal")]
     public void Every_call_the_code_makes_is_allowed_by_the_template()
     {
         var audit = new CallAudit(Template(PipelineDefinition.TemplateJson));
         var verdicts = Calls(audit.Template).Select(audit.Evaluate).ToList();
+        output.WriteLine($"HybridPipelineStack: {verdicts.Count} calls recorded, {verdicts.Count(v => v.Verdict == Verdict.Allowed)} allowed; each kind once:");
         foreach (var verdict in verdicts.DistinctBy(RecordedCalls.Describe))
         {
             output.WriteLine(RecordedCalls.Describe(verdict));
@@ -159,11 +161,13 @@ public sealed class DeployRehearsalTests(DeployRehearsalTests.RunFixture run, IT
     }
 
     [Fact]
+    [Trait("Category", "DeployRehearsal")]
     public void Every_action_granted_to_those_roles_is_used_or_needed_only_in_AWS()
     {
         var audit = new CallAudit(Template(PipelineDefinition.TemplateJson));
         var calls = Calls(audit.Template);
         var grants = AuditedRoles(PipelineTemplate.Default).SelectMany(role => audit.Grants(role, calls, AwsOnly)).ToList();
+        output.WriteLine($"HybridPipelineStack: {grants.Count} granted actions, {grants.Count(g => g.Used)} used, {grants.Count(g => !g.Used && g.Reason is not null)} needed only in AWS, {grants.Count(g => !g.Used && g.Reason is null)} never used:");
         foreach (var grant in grants)
         {
             output.WriteLine(RecordedCalls.Describe(grant));
