@@ -99,12 +99,8 @@ public sealed class EveryPathRun(EmbeddingEngineFixture model) : IAsyncLifetime
 public sealed class DeployRehearsalTests(DeployRehearsalTests.RunFixture run, ITestOutputHelper output) : IClassFixture<DeployRehearsalTests.RunFixture>
 {
     /// <summary>Why AWS needs an action that no code of ours calls, with the page that says so.</summary>
-    public static IReadOnlyDictionary<string, string> AwsOnly { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    public static IReadOnlyDictionary<string, string> AwsOnly { get; } = new Dictionary<string, string>(AwsOnlyGrants.LambdaService, StringComparer.Ordinal)
     {
-        ["logs:CreateLogStream"] = "Lambda writes the function's logs with its role (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html)",
-        ["logs:PutLogEvents"] = "Lambda writes the function's logs with its role (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html)",
-        ["xray:PutTraceSegments"] = "active tracing: the service sends trace segments with the role (https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html, https://docs.aws.amazon.com/step-functions/latest/dg/concepts-xray-tracing.html)",
-        ["xray:PutTelemetryRecords"] = "active tracing: the service sends telemetry with the role (same pages)",
         ["xray:GetSamplingRules"] = "Step Functions' tracing reads the sampling rules with the role (https://docs.aws.amazon.com/step-functions/latest/dg/xray-iam.html)",
         ["xray:GetSamplingTargets"] = "Step Functions' tracing reads the sampling targets with the role (https://docs.aws.amazon.com/step-functions/latest/dg/xray-iam.html)",
         ["lambda:InvokeFunction"] = "Step Functions invokes the Task states' functions: a service edge, evaluated by ServiceEdgeTests",

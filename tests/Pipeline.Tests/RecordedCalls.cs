@@ -45,18 +45,11 @@ public static class RecordedCalls
             }
 
             var action = request.IamAction ?? throw new InvalidOperationException($"{role} called Bedrock at {request.RawTarget}, which is not Converse or ConverseStream.");
-            calls.Add(new RecordedCall(role, action, null, ModelArn(template.Target, request.ModelId!), new Dictionary<string, string[]> { ["aws:SecureTransport"] = ["true"] }, request.Operation!));
+            calls.Add(new RecordedCall(role, action, null, AwsOnlyGrants.FoundationModelArn(template.Target, request.ModelId!), new Dictionary<string, string[]> { ["aws:SecureTransport"] = ["true"] }, request.Operation!));
         }
 
         return calls;
     }
-
-    // A model id names a foundation model, whose ARN has no account (https://docs.aws.amazon.com/bedrock/latest/userguide/security_iam_service-with-iam.html#security_iam_service-with-iam-resources);
-    // an inference profile id (us., eu., apac., global.) would need the profile's ARN and its destination Regions.
-    private static string ModelArn(DeployTarget target, string modelId) =>
-        modelId.Split('.')[0] is "us" or "eu" or "apac" or "global" or "us-gov" or "jp" or "au" or "ca"
-            ? throw new NotSupportedException($"{modelId} is an inference profile; map it to its profile and destination model ARNs here.")
-            : $"arn:{target.Partition}:bedrock:{target.Region}::foundation-model/{modelId}";
 
     // Each bucket, table and queue of the template exists locally under the name PipelineDefinition.ResolveRef gives it.
     private static List<(string LocalArn, string Id, string TemplateArn)> LocalResources(TemplateValues template)
