@@ -88,6 +88,26 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
     public void Every_event_source_reaches_its_consumer_pinned(string region) =>
         AssertInvocationEdges(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region));
 
+    [Theory]
+    [MemberData(nameof(Regions))]
+    public void A_caller_with_the_caller_policy_reaches_every_signed_endpoint_environment_agnostic(string region) =>
+        AssertCallersReachEndpoints(app.Stacks, new DeployTarget(DeployTarget.Default.Account, region));
+
+    [Theory]
+    [MemberData(nameof(Regions))]
+    public void A_caller_with_the_caller_policy_reaches_every_signed_endpoint_pinned(string region) =>
+        AssertCallersReachEndpoints(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region));
+
+    [Theory]
+    [MemberData(nameof(Regions))]
+    public void No_one_without_the_caller_policy_gets_through_a_function_url_environment_agnostic(string region) =>
+        AssertUrlsClosedToOthers(app.Stacks, new DeployTarget(DeployTarget.Default.Account, region));
+
+    [Theory]
+    [MemberData(nameof(Regions))]
+    public void No_one_without_the_caller_policy_gets_through_a_function_url_pinned(string region) =>
+        AssertUrlsClosedToOthers(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region));
+
     //#if (HybridPipeline)
     [Fact]
     public void A_bucket_that_does_not_send_events_to_EventBridge_fails_its_rules_edge()
@@ -123,6 +143,48 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
         }
 
         Assert.Contains(InvocationEdges(new TemplateValues(template, target)), edge => edge.Action == "lambda:InvokeFunction as apigateway.amazonaws.com" && edge.Verdict != Verdict.Allowed);
+    }
+
+    /// <summary>
+    /// The caller policy without one of its grants fails the request that needs it: a Function URL created since
+    /// October 2025 wants lambda:InvokeFunction as well as lambda:InvokeFunctionUrl, and the API its route's ARN.
+    /// </summary>
+    [Theory]
+    [InlineData("lambda:InvokeFunction")]
+    [InlineData("lambda:InvokeFunctionUrl")]
+    [InlineData("execute-api:Invoke")]
+    public void A_caller_policy_missing_one_grant_fails_the_request_that_needs_it(string removed)
+    {
+        var template = JsonNode.Parse(app.Stacks["LambdaBedrockStack"].Json)!.AsObject();
+        var target = new DeployTarget(DeployTarget.Default.Account, "us-east-1");
+        Assert.All(ServiceEdges.Callers("stack", new TemplateValues(template, target)), edge => Assert.True(edge.Verdict == Verdict.Allowed, edge.ToString()));
+
+        Assert.True(RemoveAction(template, removed) > 0, $"no policy of the template grants {removed}");
+
+        Assert.Contains(ServiceEdges.Callers("stack", new TemplateValues(template, target)), edge => edge.Action == removed && edge.Verdict != Verdict.Allowed);
+    }
+
+    [Fact]
+    public void A_function_permission_for_another_account_opens_the_url_to_outsiders()
+    {
+        var template = JsonNode.Parse(app.Stacks["LambdaBedrockStack"].Json)!.AsObject();
+        var target = new DeployTarget(DeployTarget.Default.Account, "us-east-1");
+        Assert.All(ServiceEdges.UrlOutsiders("stack", new TemplateValues(template, target)), edge => Assert.True(edge.Verdict != Verdict.Allowed, edge.ToString()));
+
+        var url = template["Resources"]!.AsObject().Single(r => (string?)r.Value!["Type"] == "AWS::Lambda::Url").Value!;
+        template["Resources"]!["PartnerInvokesUrl"] = new JsonObject
+        {
+            ["Type"] = "AWS::Lambda::Permission",
+            ["Properties"] = new JsonObject
+            {
+                ["Action"] = "lambda:InvokeFunctionUrl",
+                ["FunctionName"] = url["Properties"]!["TargetFunctionArn"]!.DeepClone(),
+                ["Principal"] = "210987654321",
+                ["FunctionUrlAuthType"] = "AWS_IAM",
+            },
+        };
+
+        Assert.Contains(ServiceEdges.UrlOutsiders("stack", new TemplateValues(template, target)), edge => edge.Action == "lambda:InvokeFunctionUrl" && edge.Verdict == Verdict.Allowed);
     }
     //#endif
 
@@ -162,6 +224,7 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
         var denied = RoleEdges(new TemplateValues(template, target)).Where(edge => edge.Verdict != Verdict.Allowed).ToList();
         Assert.Contains(denied, edge => edge.Action == deniedEdge);
     }
+    //#endif
 
     // Takes an action out of every statement of every identity and queue policy that allows it, dropping emptied statements.
     private static int RemoveAction(JsonObject template, string action)
@@ -169,7 +232,7 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
         var removed = 0;
         foreach (var (_, resource) in template["Resources"]!.AsObject())
         {
-            if ((string?)resource!["Type"] is not ("AWS::IAM::Policy" or "AWS::SQS::QueuePolicy"))
+            if ((string?)resource!["Type"] is not ("AWS::IAM::Policy" or "AWS::IAM::ManagedPolicy" or "AWS::SQS::QueuePolicy"))
             {
                 continue;
             }
@@ -203,7 +266,6 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
 
         return removed;
     }
-    //#endif
 
     // The patterns this app holds (a project made from one template holds one), and which of them have edges of a kind.
     private static readonly string[] AppPatterns =
@@ -256,4 +318,18 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
 
     private static void AssertInvocationEdges(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target) =>
         AssertEdges(stacks, target, (_, values) => InvocationEdges(values), Holds("LambdaBedrock", "HybridPipeline"));
+
+    private static void AssertCallersReachEndpoints(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target) =>
+        AssertEdges(stacks, target, ServiceEdges.Callers, Holds("LambdaBedrock"));
+
+    // The opposite verdict: every request from a principal without the caller policy is denied.
+    private static void AssertUrlsClosedToOthers(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target)
+    {
+        var requests = stacks.Values
+            .SelectMany(stack => ServiceEdges.UrlOutsiders(stack.StackName, new TemplateValues(JsonNode.Parse(stack.Json)!.AsObject(), target)))
+            .ToList();
+
+        Assert.Equal(Holds("LambdaBedrock"), requests.Count > 0);
+        Assert.All(requests, request => Assert.True(request.Verdict != Verdict.Allowed, request.ToString()));
+    }
 }
