@@ -100,6 +100,16 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
 
     [Theory]
     [MemberData(nameof(Regions))]
+    public void Every_container_instance_gets_its_role_and_joins_its_cluster_environment_agnostic(string region) =>
+        AssertContainerInstancesJoin(app.Stacks, new DeployTarget(DeployTarget.Default.Account, region));
+
+    [Theory]
+    [MemberData(nameof(Regions))]
+    public void Every_container_instance_gets_its_role_and_joins_its_cluster_pinned(string region) =>
+        AssertContainerInstancesJoin(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region));
+
+    [Theory]
+    [MemberData(nameof(Regions))]
     public void No_one_without_the_caller_policy_gets_through_a_function_url_environment_agnostic(string region) =>
         AssertUrlsClosedToOthers(app.Stacks, new DeployTarget(DeployTarget.Default.Account, region));
 
@@ -185,6 +195,49 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
         };
 
         Assert.Contains(ServiceEdges.UrlOutsiders("stack", new TemplateValues(template, target)), edge => edge.Action == "lambda:InvokeFunctionUrl" && edge.Verdict == Verdict.Allowed);
+    }
+    //#endif
+
+    //#if (GpuInference)
+    /// <summary>
+    /// The GPU instances' edge fails on a copy of pattern 3's template with its instance role trusting ECS instead of
+    /// EC2, with the task role in the instance profile, with the user data leaving the cluster unnamed, or with the
+    /// agent's ecs:Poll grant taken away.
+    /// </summary>
+    [Theory]
+    [InlineData("trust", "sts:AssumeRole as ec2.amazonaws.com")]
+    [InlineData("profile", "sts:AssumeRole as ec2.amazonaws.com")]
+    [InlineData("cluster", "ECS_CLUSTER in user data")]
+    [InlineData("ecs:Poll", "ecs:Poll")]
+    public void A_broken_instance_role_fails_the_container_instances_edge(string broken, string deniedEdge)
+    {
+        var template = JsonNode.Parse(app.Stacks["GpuInferenceStack"].Json)!.AsObject();
+        var target = new DeployTarget(DeployTarget.Default.Account, "us-east-1");
+        Assert.All(ServiceEdges.ContainerInstances("stack", new TemplateValues(template, target)), edge => Assert.True(edge.Verdict == Verdict.Allowed, edge.ToString()));
+
+        var resources = template["Resources"]!.AsObject();
+        var profile = resources.Single(r => (string?)r.Value!["Type"] == "AWS::IAM::InstanceProfile").Value!["Properties"]!;
+        var instanceRole = (string)profile["Roles"]![0]!["Ref"]!;
+        switch (broken)
+        {
+            case "trust":
+                var trust = resources[instanceRole]!["Properties"]!["AssumeRolePolicyDocument"]!.ToJsonString().Replace("ec2.amazonaws.com", "ecs.amazonaws.com", StringComparison.Ordinal);
+                resources[instanceRole]!["Properties"]!["AssumeRolePolicyDocument"] = JsonNode.Parse(trust);
+                break;
+            case "profile":
+                var taskRole = (string)resources.Single(r => (string?)r.Value!["Type"] == "AWS::ECS::TaskDefinition").Value!["Properties"]!["TaskRoleArn"]!["Fn::GetAtt"]![0]!;
+                profile["Roles"] = new JsonArray(new JsonObject { ["Ref"] = taskRole });
+                break;
+            case "cluster":
+                var launchData = resources.Single(r => (string?)r.Value!["Type"] == "AWS::EC2::LaunchTemplate").Value!["Properties"]!["LaunchTemplateData"]!;
+                launchData["UserData"] = JsonNode.Parse("""{"Fn::Base64": "#!/bin/bash\necho ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config"}""");
+                break;
+            default:
+                Assert.True(RemoveAction(template, broken) > 0, $"no policy of the template grants {broken}");
+                break;
+        }
+
+        Assert.Contains(ServiceEdges.ContainerInstances("stack", new TemplateValues(template, target)), edge => edge.Action == deniedEdge && edge.Verdict != Verdict.Allowed);
     }
     //#endif
 
@@ -318,6 +371,9 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
 
     private static void AssertInvocationEdges(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target) =>
         AssertEdges(stacks, target, (_, values) => InvocationEdges(values), Holds("LambdaBedrock", "HybridPipeline"));
+
+    private static void AssertContainerInstancesJoin(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target) =>
+        AssertEdges(stacks, target, ServiceEdges.ContainerInstances, Holds("GpuInference"));
 
     private static void AssertCallersReachEndpoints(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target) =>
         AssertEdges(stacks, target, ServiceEdges.Callers, Holds("LambdaBedrock"));
