@@ -100,6 +100,16 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
 
     [Theory]
     [MemberData(nameof(Regions))]
+    public void No_one_without_the_caller_policy_gets_through_a_function_url_environment_agnostic(string region) =>
+        AssertRefused(app.Stacks, new DeployTarget(DeployTarget.Default.Account, region), ServiceEdges.UrlOutsiders, ["LambdaBedrock"]);
+
+    [Theory]
+    [MemberData(nameof(Regions))]
+    public void No_one_without_the_caller_policy_gets_through_a_function_url_pinned(string region) =>
+        AssertRefused(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region), ServiceEdges.UrlOutsiders, ["LambdaBedrock"]);
+
+    [Theory]
+    [MemberData(nameof(Regions))]
     public void Every_container_instance_gets_its_role_and_joins_its_cluster_environment_agnostic(string region) =>
         AssertContainerInstancesJoin(app.Stacks, new DeployTarget(DeployTarget.Default.Account, region));
 
@@ -110,13 +120,69 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
 
     [Theory]
     [MemberData(nameof(Regions))]
-    public void No_one_without_the_caller_policy_gets_through_a_function_url_environment_agnostic(string region) =>
-        AssertUrlsClosedToOthers(app.Stacks, new DeployTarget(DeployTarget.Default.Account, region));
+    public void Every_flow_log_can_take_its_role_and_write_to_its_group_environment_agnostic(string region) =>
+        AssertFlowLogsDelivered(app.Stacks, new DeployTarget(DeployTarget.Default.Account, region));
 
     [Theory]
     [MemberData(nameof(Regions))]
-    public void No_one_without_the_caller_policy_gets_through_a_function_url_pinned(string region) =>
-        AssertUrlsClosedToOthers(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region));
+    public void Every_flow_log_can_take_its_role_and_write_to_its_group_pinned(string region) =>
+        AssertFlowLogsDelivered(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region));
+
+    [Theory]
+    [MemberData(nameof(Regions))]
+    public void No_flow_log_of_another_account_can_take_a_flow_log_role_environment_agnostic(string region) =>
+        AssertRefused(app.Stacks, new DeployTarget(DeployTarget.Default.Account, region), ServiceEdges.FlowLogRolesForOtherAccounts, NetworkPatterns);
+
+    [Theory]
+    [MemberData(nameof(Regions))]
+    public void No_flow_log_of_another_account_can_take_a_flow_log_role_pinned(string region) =>
+        AssertRefused(pinned.Stacks[region], new DeployTarget(DeployTarget.Default.Account, region), ServiceEdges.FlowLogRolesForOtherAccounts, NetworkPatterns);
+
+    /// <summary>
+    /// The flow-log edge fails on a copy of every template with a flow log whose role trusts another service, or lacks
+    /// the stream creation or the record writes.
+    /// </summary>
+    [Theory]
+    [InlineData("trust", "sts:AssumeRole as vpc-flow-logs.amazonaws.com")]
+    [InlineData("logs:CreateLogStream", "logs:CreateLogStream")]
+    [InlineData("logs:PutLogEvents", "logs:PutLogEvents")]
+    public void A_broken_flow_log_role_fails_the_flow_log_edge(string broken, string deniedEdge)
+    {
+        var target = new DeployTarget(DeployTarget.Default.Account, "us-east-1");
+        var broke = ForEachFlowLogRole((stackName, template, role) =>
+        {
+            Assert.All(ServiceEdges.FlowLogs("stack", new TemplateValues(template, target)), edge => Assert.True(edge.Verdict == Verdict.Allowed, edge.ToString()));
+            if (broken == "trust")
+            {
+                var trust = role["AssumeRolePolicyDocument"]!.ToJsonString().Replace("vpc-flow-logs.amazonaws.com", "delivery.logs.amazonaws.com", StringComparison.Ordinal);
+                role["AssumeRolePolicyDocument"] = JsonNode.Parse(trust);
+            }
+            else
+            {
+                Assert.True(RemoveAction(template, broken) > 0, $"no policy of {stackName} grants {broken}");
+            }
+
+            Assert.Contains(ServiceEdges.FlowLogs("stack", new TemplateValues(template, target)), edge => edge.Action == deniedEdge && edge.Verdict != Verdict.Allowed);
+        });
+
+        Assert.Equal(Holds(NetworkPatterns), broke > 0);
+    }
+
+    // The CDK's own flow-log role, before ServiceNetwork gave it conditions: any account's flow log could take it.
+    [Fact]
+    public void A_flow_log_role_trusting_the_service_without_conditions_lets_another_accounts_flow_log_take_it()
+    {
+        var target = new DeployTarget(DeployTarget.Default.Account, "us-east-1");
+        var broke = ForEachFlowLogRole((_, template, role) =>
+        {
+            Assert.All(ServiceEdges.FlowLogRolesForOtherAccounts("stack", new TemplateValues(template, target)), request => Assert.True(request.Verdict != Verdict.Allowed, request.ToString()));
+            Assert.All(role["AssumeRolePolicyDocument"]!["Statement"]!.AsArray(), statement => Assert.True(statement!.AsObject().Remove("Condition")));
+
+            Assert.Contains(ServiceEdges.FlowLogRolesForOtherAccounts("stack", new TemplateValues(template, target)), request => request.Verdict == Verdict.Allowed);
+        });
+
+        Assert.Equal(Holds(NetworkPatterns), broke > 0);
+    }
 
     //#if (HybridPipeline)
     [Fact]
@@ -279,6 +345,25 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
     }
     //#endif
 
+    // Runs a check on a copy of each default template that has a flow log, with the properties of its role; returns how many.
+    private int ForEachFlowLogRole(Action<string, JsonObject, JsonObject> check)
+    {
+        var checkedTemplates = 0;
+        foreach (var stack in app.Stacks.Values)
+        {
+            var template = JsonNode.Parse(stack.Json)!.AsObject();
+            var resources = template["Resources"]!.AsObject();
+            var flowLog = resources.FirstOrDefault(r => (string?)r.Value!["Type"] == "AWS::EC2::FlowLog").Value;
+            if (TemplateValues.ReferencedId(flowLog?["Properties"]?["DeliverLogsPermissionArn"]) is { } role)
+            {
+                check(stack.StackName, template, resources[role]!["Properties"]!.AsObject());
+                checkedTemplates++;
+            }
+        }
+
+        return checkedTemplates;
+    }
+
     // Takes an action out of every statement of every identity and queue policy that allows it, dropping emptied statements.
     private static int RemoveAction(JsonObject template, string action)
     {
@@ -337,6 +422,9 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
         //#endif
     ];
 
+    // The patterns whose VPC (ServiceNetwork) has a flow log.
+    private static readonly string[] NetworkPatterns = ["FargateModel", "GpuInference", "HybridPipeline"];
+
     private static bool Holds(params string[] patterns) => patterns.Any(AppPatterns.Contains);
 
     private static IEnumerable<EdgeVerdict> RoleEdges(TemplateValues values) =>
@@ -378,14 +466,21 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
     private static void AssertCallersReachEndpoints(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target) =>
         AssertEdges(stacks, target, ServiceEdges.Callers, Holds("LambdaBedrock"));
 
-    // The opposite verdict: every request from a principal without the caller policy is denied.
-    private static void AssertUrlsClosedToOthers(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target)
+    private static void AssertFlowLogsDelivered(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target) =>
+        AssertEdges(stacks, target, ServiceEdges.FlowLogs, Holds(NetworkPatterns));
+
+    /// <summary>
+    /// The opposite of <see cref="AssertEdges"/>: every request of one kind, made by someone the stack does not mean to
+    /// let in, is denied, and the app has such requests exactly when it holds one of <paramref name="patterns"/>.
+    /// </summary>
+    private static void AssertRefused(
+        IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target, Func<string, TemplateValues, IEnumerable<EdgeVerdict>> requestsOf, string[] patterns)
     {
         var requests = stacks.Values
-            .SelectMany(stack => ServiceEdges.UrlOutsiders(stack.StackName, new TemplateValues(JsonNode.Parse(stack.Json)!.AsObject(), target)))
+            .SelectMany(stack => requestsOf(stack.StackName, new TemplateValues(JsonNode.Parse(stack.Json)!.AsObject(), target)))
             .ToList();
 
-        Assert.Equal(Holds("LambdaBedrock"), requests.Count > 0);
+        Assert.Equal(Holds(patterns), requests.Count > 0);
         Assert.All(requests, request => Assert.True(request.Verdict != Verdict.Allowed, request.ToString()));
     }
 }
