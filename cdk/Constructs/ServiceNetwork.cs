@@ -1,5 +1,6 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
 
@@ -77,7 +78,7 @@ public sealed class ServiceNetwork : Construct
         });
         Vpc.AddFlowLog("FlowLog", new FlowLogOptions
         {
-            Destination = FlowLogDestination.ToCloudWatchLogs(flowLogs),
+            Destination = FlowLogDestination.ToCloudWatchLogs(flowLogs, CreateFlowLogRole()),
             // Rejected connections are what an investigation of a blocked or probing client needs; logging all
             // traffic would mostly record the load balancer's health checks, at a cost per GB.
             TrafficType = FlowLogTrafficType.REJECT,
@@ -97,6 +98,27 @@ public sealed class ServiceNetwork : Construct
 
     /// <summary>The subnets tasks and instances run in; they never receive public addresses.</summary>
     public static SubnetSelection PrivateSubnets => new() { SubnetGroupName = "Private" };
+
+    /// <summary>
+    /// The role the flow log delivers with (the CDK adds the log-group grant when it binds the destination). Its trust
+    /// carries the confused-deputy conditions the VPC guide recommends: only a flow log of this account, named by
+    /// aws:SourceArn, may take it (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html). The flow
+    /// log's id is not known before the flow log exists, and the flow log needs the role first, so the ARN ends in a
+    /// wildcard, as the guide suggests.
+    /// </summary>
+    private Role CreateFlowLogRole()
+    {
+        var stack = Stack.Of(this);
+        return new Role(this, "FlowLogRole", new RoleProps
+        {
+            AssumedBy = new ServicePrincipal("vpc-flow-logs.amazonaws.com").WithConditions(new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = stack.Account },
+                ["ArnLike"] = new Dictionary<string, object> { ["aws:SourceArn"] = $"arn:{stack.Partition}:ec2:{stack.Region}:{stack.Account}:vpc-flow-log/*" },
+            }),
+            Description = "Delivers this VPC's flow logs to their log group; only this account's flow logs may take it.",
+        });
+    }
 
     private void AcknowledgeDefaultSecurityGroupRestriction()
     {

@@ -49,12 +49,13 @@ public sealed class LambdaBedrockStack : Stack
         // The buffered function behind an HTTP API, the streaming one behind a Function URL.
         var apiTarget = LiveAlias(props, apiFunction, "InferenceApiLive");
         var streamTarget = LiveAlias(props, streamFunction, "InferenceStreamLive");
-        (HttpApi, ChatEndpointUrl) = CreateApi(props, apiTarget);
+        (HttpApi, ChatEndpointUrl, var chatRouteArns) = CreateApi(props, apiTarget);
         FunctionUrl = streamTarget.AddFunctionUrl(new FunctionUrlOptions
         {
             AuthType = FunctionUrlAuthType.AWS_IAM,
             InvokeMode = InvokeMode.RESPONSE_STREAM,
         });
+        CallerPolicy = CreateCallerPolicy(streamTarget, chatRouteArns);
 
         var alarms = EncryptedAlarmTopic.AddTo(this, "AlarmTopic", new EncryptedAlarmTopicOptions("Lambda + Bedrock alarms", props.AlarmEmail)
         {
@@ -72,7 +73,15 @@ public sealed class LambdaBedrockStack : Stack
         _ = new CfnOutput(this, "ApiFunctionName", new CfnOutputProps { Value = ApiFunction.FunctionName });
         _ = new CfnOutput(this, "StreamFunctionName", new CfnOutputProps { Value = StreamFunction.FunctionName });
         _ = new CfnOutput(this, "AlarmTopicArn", new CfnOutputProps { Value = AlarmTopic.TopicArn });
+        _ = new CfnOutput(this, CallerPolicyOutput, new CfnOutputProps
+        {
+            Value = CallerPolicy.ManagedPolicyArn,
+            Description = "Attach to the roles or users that call the chat API and the Function URL.",
+        });
     }
+
+    /// <summary>The output that names <see cref="CallerPolicy"/>.</summary>
+    public const string CallerPolicyOutput = "CallerPolicyArn";
 
     /// <summary>The buffered <c>converse</c> function behind the HTTP API.</summary>
     public IFunction ApiFunction { get; }
@@ -88,6 +97,9 @@ public sealed class LambdaBedrockStack : Stack
     public IFunctionUrl FunctionUrl { get; }
 
     public ITopic AlarmTopic { get; }
+
+    /// <summary>Everything a caller of both endpoints needs, and nothing else: attach it to the callers' roles.</summary>
+    public IManagedPolicy CallerPolicy { get; }
 
     private Function CreateFunction(LambdaBedrockStackProps props, BedrockModel model, Code code, LambdaArchitecture architecture,
         string name, string handler, int timeoutSeconds, string bedrockAction, string description)
@@ -145,7 +157,8 @@ public sealed class LambdaBedrockStack : Stack
                 ProvisionedConcurrentExecutions = props.ProvisionedConcurrentExecutions,
             });
 
-    private (IHttpApi Api, string Url) CreateApi(LambdaBedrockStackProps props, IFunction target)
+    /// <returns>The API, the chat route's URL, and the execute-api ARN of each route a caller signs for (none when authorization is off).</returns>
+    private (IHttpApi Api, string Url, IReadOnlyList<string> IamRouteArns) CreateApi(LambdaBedrockStackProps props, IFunction target)
     {
         var api = new HttpApi(this, "ChatApi", new HttpApiProps
         {
@@ -178,10 +191,11 @@ public sealed class LambdaBedrockStack : Stack
             Format = AccessLogFormat,
         };
 
+        Amazon.CDK.AWS.Apigatewayv2.HttpMethod[] methods = [Amazon.CDK.AWS.Apigatewayv2.HttpMethod.POST];
         var routes = api.AddRoutes(new AddRoutesOptions
         {
             Path = ChatRoutePath,
-            Methods = [Amazon.CDK.AWS.Apigatewayv2.HttpMethod.POST],
+            Methods = methods,
             Integration = new HttpLambdaIntegration("ConverseIntegration", target),
             Authorizer = props.ApiAuthorization == ApiAuthorization.Iam ? new HttpIamAuthorizer() : new HttpNoneAuthorizer(),
         });
@@ -191,9 +205,56 @@ public sealed class LambdaBedrockStack : Stack
             {
                 NagAcknowledgements.Acknowledge(route, "AwsSolutions-APIG4", NagReasons.UnauthenticatedApi);
             }
+
+            return (api, stage.Url + ChatRoutePath.TrimStart('/'), []);
         }
 
-        return (api, stage.Url + ChatRoutePath.TrimStart('/'));
+        // A signed request is authorized against arn:...:execute-api:region:account:api-id/stage/METHOD/path
+        // (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html).
+        var routeArns = methods.Select(method => api.ArnForExecuteApi(method.ToString(), ChatRoutePath, stage.StageName)).ToList();
+        return (api, stage.Url + ChatRoutePath.TrimStart('/'), routeArns);
+    }
+
+    /// <summary>
+    /// The caller's side of both endpoints, as a managed policy the user attaches instead of writing one. A Function URL
+    /// with AWS_IAM auth checks <c>lambda:InvokeFunctionUrl</c> and, for URLs created since October 2025,
+    /// <c>lambda:InvokeFunction</c> too (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html); the first carries
+    /// <c>lambda:FunctionUrlAuthType</c>, so the grant holds only while the URL demands signatures. The second is not
+    /// narrowed: the same page documents <c>lambda:InvokedViaFunctionUrl</c> only for the function's resource policy,
+    /// and a condition key a request might not carry would deny every stream, while a direct Invoke of this function
+    /// gives a caller nothing the URL does not. The API's routes are granted by their execute-api ARNs, one per route.
+    /// </summary>
+    private ManagedPolicy CreateCallerPolicy(IFunction streamTarget, IReadOnlyList<string> routeArns)
+    {
+        var statements = new List<PolicyStatement>
+        {
+            new(new PolicyStatementProps
+            {
+                Sid = "InvokeStreamFunctionUrl",
+                Actions = ["lambda:InvokeFunctionUrl"],
+                Resources = [streamTarget.FunctionArn],
+                Conditions = new Dictionary<string, object>
+                {
+                    ["StringEquals"] = new Dictionary<string, object> { ["lambda:FunctionUrlAuthType"] = "AWS_IAM" },
+                },
+            }),
+            new(new PolicyStatementProps
+            {
+                Sid = "InvokeStreamFunction",
+                Actions = ["lambda:InvokeFunction"],
+                Resources = [streamTarget.FunctionArn],
+            }),
+        };
+        if (routeArns.Count > 0)
+        {
+            statements.Add(new PolicyStatement(new PolicyStatementProps { Sid = "InvokeChatRoutes", Actions = ["execute-api:Invoke"], Resources = [.. routeArns] }));
+        }
+
+        return new ManagedPolicy(this, "CallerPolicy", new ManagedPolicyProps
+        {
+            Description = "Calls the chat API and the streaming Function URL of this stack; attach it to their callers.",
+            Statements = [.. statements],
+        });
     }
 
     private static void AddFunctionAlarms(EncryptedAlarmTopic alarms, Function function, string name, int timeoutSeconds)

@@ -1,6 +1,8 @@
+using System.Text.Json.Nodes;
 using Amazon.CDK;
 using ReferenceArchitectures.Cdk.Constructs;
 using ReferenceArchitectures.Cdk.LambdaBedrock;
+using ReferenceArchitectures.Cdk.Tests.Iam;
 
 namespace ReferenceArchitectures.Cdk.Tests;
 
@@ -84,12 +86,16 @@ public sealed class LambdaBedrockPropsTests
 
         Assert.Equal("NONE", (string?)route["Properties"]!["AuthorizationType"]);
         Assert.Equal("AwsSolutions-APIG4", (string?)route["Metadata"]!["cdk_nag"]!["rules_to_suppress"]![0]!["id"]);
+        var callerActions = template.OfType("AWS::IAM::ManagedPolicy").Values.Single()["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray()
+            .Select(statement => (string?)statement!["Action"]);
+        Assert.Equal(["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"], callerActions);
     }
 
     [Fact]
     public void Provisioned_concurrency_puts_a_live_alias_behind_the_api_and_the_url()
     {
-        var template = Synthesize(new LambdaBedrockStackProps { ProvisionedConcurrentExecutions = 2 });
+        var stack = CdkTestApp.SynthesizeLambdaBedrock(new LambdaBedrockStackProps { ProvisionedConcurrentExecutions = 2 });
+        var template = new TemplateQuery(stack.Json);
 
         var aliases = template.OfType("AWS::Lambda::Alias");
         var url = Assert.Single(template.OfType("AWS::Lambda::Url").Values);
@@ -103,6 +109,10 @@ public sealed class LambdaBedrockPropsTests
         Assert.Equal("live", (string?)url["Properties"]!["Qualifier"]);
         var integration = Assert.Single(template.OfType("AWS::ApiGatewayV2::Integration").Values);
         Assert.Contains(aliases.Keys, aliasId => TemplateQuery.Render(integration["Properties"]!["IntegrationUri"]) == "${" + aliasId + "}");
+        // The caller policy follows the URL to the alias.
+        var callers = ServiceEdges.Callers("stack", new TemplateValues(JsonNode.Parse(stack.Json)!.AsObject(), DeployTarget.Default)).ToList();
+        Assert.Equal(3, callers.Count);
+        Assert.All(callers, edge => Assert.True(edge.Verdict == Verdict.Allowed, edge.ToString()));
     }
 
     [Fact]

@@ -248,11 +248,11 @@ public sealed class LambdaBedrockStackTests(SynthesizedAppFixture app)
     }
 
     [Fact]
-    public void Outputs_give_the_chat_endpoint_function_url_function_names_and_topic()
+    public void Outputs_give_the_chat_endpoint_function_url_function_names_topic_and_caller_policy()
     {
         var outputs = JsonNode.Parse(app.LambdaBedrock.Json)!["Outputs"]!.AsObject().Select(output => output.Key).Order();
 
-        Assert.Equal(["AlarmTopicArn", "ApiFunctionName", "ChatEndpoint", "StreamFunctionName", "StreamFunctionUrl"], outputs);
+        Assert.Equal(["AlarmTopicArn", "ApiFunctionName", LambdaBedrockStack.CallerPolicyOutput, "ChatEndpoint", "StreamFunctionName", "StreamFunctionUrl"], outputs);
         Assert.EndsWith("/v1/chat", TemplateQuery.Render(JsonNode.Parse(app.LambdaBedrock.Json)!["Outputs"]!["ChatEndpoint"]!["Value"]), StringComparison.Ordinal);
     }
 

@@ -26,6 +26,9 @@ public sealed class TemplateValues(JsonObject template, DeployTarget target)
 
     public JsonObject Properties(string logicalId) => resources[logicalId]!["Properties"]?.AsObject() ?? [];
 
+    /// <summary>The value of the template's output of that name, or null when it has none.</summary>
+    public JsonNode? Output(string name) => template["Outputs"]?[name]?["Value"];
+
     /// <summary>The resources of one type, by logical id.</summary>
     public IEnumerable<string> OfType(string type) =>
         resources.Where(resource => (string?)resource.Value!["Type"] == type).Select(resource => resource.Key);
@@ -154,15 +157,24 @@ public sealed class TemplateValues(JsonObject template, DeployTarget target)
         _ => template["Parameters"]?[name]?["Default"] is { } value ? Text(value) : throw new InvalidOperationException($"Nothing is named {name}."),
     };
 
-    // What Ref returns, per type: a name for most, an ARN for topics and state machines, a URL for queues.
+    // What Ref returns, per type: a name for most, an ARN for topics, state machines and aliases, a URL for queues.
     private string ResourceRef(string id) => Type(id) switch
     {
         "AWS::SNS::Topic" or "AWS::StepFunctions::StateMachine" or "AWS::ECS::TaskDefinition" or "AWS::ElasticLoadBalancingV2::LoadBalancer"
             or "AWS::ElasticLoadBalancingV2::TargetGroup" or "AWS::ElasticLoadBalancingV2::Listener" or "AWS::IAM::ManagedPolicy" => Arn(id),
         "AWS::SQS::Queue" => $"https://sqs.{Target.Region}.amazonaws.com/{Target.Account}/{Name(id, "QueueName")}",
         "AWS::KMS::Key" => KeyId(id),
+        "AWS::Lambda::Alias" => AliasArn(id),
         _ => Name(id, NameProperty(Type(id))),
     };
+
+    // An alias's ARN is its function's with the alias name after a colon.
+    private string AliasArn(string id)
+    {
+        var function = Text(Properties(id)["FunctionName"]);
+        var functionArn = function.StartsWith("arn:", StringComparison.Ordinal) ? function : $"arn:{Target.Partition}:lambda:{Target.Region}:{Target.Account}:function:{function}";
+        return $"{functionArn}:{Text(Properties(id)["Name"])}";
+    }
 
     private string Attribute(string id, string attribute)
     {

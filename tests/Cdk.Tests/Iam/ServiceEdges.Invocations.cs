@@ -92,7 +92,12 @@ public static partial class ServiceEdges
         }
     }
 
-    /// <summary>The resource policy that a template's <c>AWS::Lambda::Permission</c> resources add up to, for every function.</summary>
+    /// <summary>
+    /// The resource policy that a template's <c>AWS::Lambda::Permission</c> resources add up to, for every function. A
+    /// permission for a Function URL adds <c>StringEquals</c> on <c>lambda:FunctionUrlAuthType</c>
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html), and one with <c>InvokedViaFunctionUrl</c> a
+    /// <c>Bool</c> on <c>lambda:InvokedViaFunctionUrl</c>.
+    /// </summary>
     public static IReadOnlyList<JsonNode> FunctionPolicy(TemplateValues template)
     {
         ArgumentNullException.ThrowIfNull(template);
@@ -100,13 +105,14 @@ public static partial class ServiceEdges
         foreach (var permission in template.OfType("AWS::Lambda::Permission"))
         {
             var properties = template.Properties(permission);
-            string[] unmodelled = ["PrincipalOrgID", "FunctionUrlAuthType", "EventSourceToken", "Qualifier"];
+            string[] unmodelled = ["PrincipalOrgID", "EventSourceToken", "Qualifier"];
             if (unmodelled.FirstOrDefault(key => properties[key] is not null) is { } present)
             {
                 throw new NotSupportedException($"{permission} sets {present}, which narrows the statement in ways not modelled here.");
             }
 
             var condition = new JsonObject();
+            var stringEquals = new JsonObject();
             if (properties["SourceArn"] is { } sourceArn)
             {
                 condition["ArnLike"] = new JsonObject { ["AWS:SourceArn"] = template.Text(sourceArn) };
@@ -114,7 +120,22 @@ public static partial class ServiceEdges
 
             if (properties["SourceAccount"] is { } sourceAccount)
             {
-                condition["StringEquals"] = new JsonObject { ["AWS:SourceAccount"] = template.Text(sourceAccount) };
+                stringEquals["AWS:SourceAccount"] = template.Text(sourceAccount);
+            }
+
+            if (properties["FunctionUrlAuthType"] is { } authType)
+            {
+                stringEquals[FunctionUrlAuthTypeKey] = template.Text(authType);
+            }
+
+            if (properties["InvokedViaFunctionUrl"] is { } viaUrl)
+            {
+                condition["Bool"] = new JsonObject { [InvokedViaFunctionUrlKey] = template.Text(viaUrl).ToLowerInvariant() };
+            }
+
+            if (stringEquals.Count > 0)
+            {
+                condition["StringEquals"] = stringEquals;
             }
 
             var principal = template.Text(properties["Principal"]);

@@ -24,7 +24,8 @@ public static partial class ServiceEdges
     public static IEnumerable<EdgeVerdict> Of(string stack, TemplateValues template) =>
         AlarmNotifications(stack, template).Concat(LoadBalancerAccessLogs(stack, template)).Concat(RuleTargets(stack, template))
             .Concat(StateMachineTasks(stack, template)).Concat(TaskStartup(stack, template)).Concat(BucketEvents(stack, template))
-            .Concat(ApiInvocations(stack, template));
+            .Concat(ApiInvocations(stack, template)).Concat(Callers(stack, template))
+            .Concat(ContainerInstances(stack, template)).Concat(FlowLogs(stack, template));
 
     /// <summary>The service principal that writes access logs in Regions available as of August 2022 or later.</summary>
     public const string LoadBalancerLogDelivery = "logdelivery.elasticloadbalancing.amazonaws.com";
