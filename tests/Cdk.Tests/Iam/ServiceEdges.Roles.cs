@@ -209,30 +209,11 @@ public static partial class ServiceEdges
         }
     }
 
-    /// <summary>
-    /// The policies a role's requests are evaluated with: every <c>AWS::IAM::Policy</c> or <c>AWS::IAM::ManagedPolicy</c> of
-    /// the template that names the role, and the role's inline policies. A managed policy from outside the template (an
-    /// AWS managed policy) is not read: an edge that needs one is denied here, and the test names it.
-    /// </summary>
-    public static IReadOnlyList<JsonNode> RolePolicies(TemplateValues template, string role)
-    {
-        ArgumentNullException.ThrowIfNull(template);
-        var attached = template.OfType("AWS::IAM::Policy").Concat(template.OfType("AWS::IAM::ManagedPolicy"))
-            .Where(policy => (template.Properties(policy)["Roles"]?.AsArray() ?? []).Any(named => TemplateValues.ReferencedId(named) == role))
-            .Select(policy => template.Resolve(template.Properties(policy)["PolicyDocument"])!);
-        var inline = (template.Properties(role)["Policies"]?.AsArray() ?? []).Select(policy => template.Resolve(policy!["PolicyDocument"])!);
-        return [.. attached, .. inline];
-    }
+    /// <inheritdoc cref="TemplatePolicies.OfRole"/>
+    public static IReadOnlyList<JsonNode> RolePolicies(TemplateValues template, string role) => TemplatePolicies.OfRole(template, role);
 
     /// <summary>The queue's policies from the template (a queue without one accepts only its own account's principals).</summary>
-    public static IReadOnlyList<JsonNode> QueuePolicies(TemplateValues template, string queue)
-    {
-        ArgumentNullException.ThrowIfNull(template);
-        return template.OfType("AWS::SQS::QueuePolicy")
-            .Where(policy => (template.Properties(policy)["Queues"]?.AsArray() ?? []).Any(q => TemplateValues.ReferencedId(q) == queue))
-            .Select(policy => template.Resolve(template.Properties(policy)["PolicyDocument"])!)
-            .ToList();
-    }
+    public static IReadOnlyList<JsonNode> QueuePolicies(TemplateValues template, string queue) => TemplatePolicies.OfResource(template, queue);
 
     // A service principal takes a role with sts:AssumeRole, which only the role's trust policy can allow; services send
     // aws:SourceArn and aws:SourceAccount with it (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).

@@ -97,14 +97,7 @@ public static partial class ServiceEdges
     }
 
     /// <summary>The bucket's policies from the template.</summary>
-    public static IReadOnlyList<JsonNode> BucketPolicies(TemplateValues template, string bucket)
-    {
-        ArgumentNullException.ThrowIfNull(template);
-        return template.OfType("AWS::S3::BucketPolicy")
-            .Where(policy => TemplateValues.ReferencedId(template.Properties(policy)["Bucket"]) == bucket)
-            .Select(policy => template.Resolve(template.Properties(policy)["PolicyDocument"])!)
-            .ToList();
-    }
+    public static IReadOnlyList<JsonNode> BucketPolicies(TemplateValues template, string bucket) => TemplatePolicies.OfResource(template, bucket);
 
     /// <summary>
     /// A CloudWatch alarm publishes to its SNS topic as <c>cloudwatch.amazonaws.com</c>, with <c>aws:SourceArn</c> (the
@@ -158,10 +151,7 @@ public static partial class ServiceEdges
     public static IReadOnlyList<JsonNode> TopicPolicies(TemplateValues template, string topic)
     {
         ArgumentNullException.ThrowIfNull(template);
-        var policies = template.OfType("AWS::SNS::TopicPolicy")
-            .Where(policy => (template.Properties(policy)["Topics"]?.AsArray() ?? []).Any(t => TemplateValues.ReferencedId(t) == topic))
-            .Select(policy => template.Resolve(template.Properties(policy)["PolicyDocument"])!)
-            .ToList();
+        var policies = TemplatePolicies.OfResource(template, topic);
         if (policies.Count > 0)
         {
             return policies;
