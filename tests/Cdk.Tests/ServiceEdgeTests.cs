@@ -34,8 +34,38 @@ public sealed class PinnedAppsFixture : IDisposable
 /// for the environment-agnostic templates (deployed in us-east-1 and in ap-southeast-5) and for templates pinned to each.
 /// </summary>
 [Collection(SynthesizedApp.Name)]
-public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixture pinned)
+public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixture pinned, Xunit.Abstractions.ITestOutputHelper output)
 {
+    /// <summary>
+    /// The deploy rehearsal's report of the service edges: every edge of every stack, as deployed in us-east-1, with its
+    /// verdict (README, "What is proven without an AWS account", names the command that prints it).
+    /// </summary>
+    [Fact]
+    [Trait("Category", "DeployRehearsal")]
+    public void Every_stacks_service_edges_are_allowed_as_deployed_in_us_east_1()
+    {
+        foreach (var stack in app.Stacks.Values)
+        {
+            var values = new TemplateValues(JsonNode.Parse(stack.Json)!.AsObject(), DeployTarget.Default with { StackName = stack.StackName });
+            var edges = AllEdges(stack.StackName, values).ToList();
+            output.WriteLine($"{stack.StackName}: {edges.Count} service edges, {edges.Count(e => e.Verdict == Verdict.Allowed)} allowed");
+            foreach (var edge in edges)
+            {
+                output.WriteLine($"  {edge.Verdict,-17} {edge.From} -> {edge.To} {edge.Action}");
+            }
+
+            var outsiders = ServiceEdges.UrlOutsiders(stack.StackName, values).Concat(ServiceEdges.FlowLogRolesForOtherAccounts(stack.StackName, values)).ToList();
+            foreach (var request in outsiders)
+            {
+                output.WriteLine($"  {request.Verdict,-17} {request.From} -> {request.To} {request.Action} (must be refused)");
+            }
+
+            Assert.NotEmpty(edges);
+            Assert.All(edges, edge => Assert.True(edge.Verdict == Verdict.Allowed, edge.ToString()));
+            Assert.All(outsiders, request => Assert.True(request.Verdict != Verdict.Allowed, request.ToString()));
+        }
+    }
+
     public static TheoryData<string> Regions() => [.. PinnedAppsFixture.Regions];
 
     [Theory]
@@ -426,6 +456,18 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
     private static readonly string[] NetworkPatterns = ["FargateModel", "GpuInference", "HybridPipeline"];
 
     private static bool Holds(params string[] patterns) => patterns.Any(AppPatterns.Contains);
+
+    private static IEnumerable<EdgeVerdict> AllEdges(string stack, TemplateValues values) =>
+        ServiceEdges.AlarmNotifications(stack, values)
+            .Concat(ServiceEdges.LoadBalancerAccessLogs(stack, values))
+            .Concat(ServiceEdges.RuleTargets(stack, values))
+            .Concat(ServiceEdges.StateMachineTasks(stack, values))
+            .Concat(ServiceEdges.TaskStartup(stack, values))
+            .Concat(ServiceEdges.BucketEvents(stack, values))
+            .Concat(ServiceEdges.ApiInvocations(stack, values))
+            .Concat(ServiceEdges.ContainerInstances(stack, values))
+            .Concat(ServiceEdges.Callers(stack, values))
+            .Concat(ServiceEdges.FlowLogs(stack, values));
 
     private static IEnumerable<EdgeVerdict> RoleEdges(TemplateValues values) =>
         ServiceEdges.RuleTargets("stack", values).Concat(ServiceEdges.StateMachineTasks("stack", values)).Concat(ServiceEdges.TaskStartup("stack", values));
