@@ -11,6 +11,7 @@ using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SNS;
 using Constructs;
 using ReferenceArchitectures.Cdk.Constructs;
+using ReferenceArchitectures.Functions.InferenceApi;
 using LambdaArchitecture = Amazon.CDK.AWS.Lambda.Architecture;
 
 namespace ReferenceArchitectures.Cdk.LambdaBedrock;
@@ -26,8 +27,10 @@ public sealed class LambdaBedrockStack : Stack
 
     public const string FunctionProjectPath = "functions/InferenceApi/ReferenceArchitectures.Functions.InferenceApi.csproj";
 
-    public const string ConverseHandler = "converse";
-    public const string ConverseStreamHandler = "converse-stream";
+    // The handler and variable names are the function's (functions/InferenceApi/ChatFunctionContract.cs, compiled
+    // into this app too), so the stack and the code cannot spell them differently.
+    public const string ConverseHandler = ChatFunctionContract.ConverseHandler;
+    public const string ConverseStreamHandler = ChatFunctionContract.ConverseStreamHandler;
     public const string ChatRoutePath = "/v1/chat";
 
     public LambdaBedrockStack(Construct scope, string id, LambdaBedrockStackProps? props = null)
@@ -92,15 +95,15 @@ public sealed class LambdaBedrockStack : Stack
     private Function CreateFunction(LambdaBedrockStackProps props, BedrockModel model, Code code, LambdaArchitecture architecture,
         string name, string handler, int timeoutSeconds, string bedrockAction, string description)
     {
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["BEDROCK_MODEL_ID"] = model.ModelId };
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { [ChatFunctionContract.ModelIdVariable] = model.ModelId };
         var statements = new List<PolicyStatement>
         {
             new(new PolicyStatementProps { Sid = "InvokeConfiguredModel", Actions = [bedrockAction], Resources = [.. model.InvocationResourceArns(this)] }),
         };
         if (props.GuardrailId is { Length: > 0 } guardrailId)
         {
-            environment["BEDROCK_GUARDRAIL_ID"] = guardrailId;
-            environment["BEDROCK_GUARDRAIL_VERSION"] = props.GuardrailVersion!;
+            environment[ChatFunctionContract.GuardrailIdVariable] = guardrailId;
+            environment[ChatFunctionContract.GuardrailVersionVariable] = props.GuardrailVersion!;
             statements.Add(new PolicyStatement(new PolicyStatementProps
             {
                 Sid = "ApplyConfiguredGuardrail",
@@ -111,7 +114,7 @@ public sealed class LambdaBedrockStack : Stack
 
         if (props.MaxPromptCharacters is { } maxPrompt)
         {
-            environment["CHAT_MAX_PROMPT_CHARACTERS"] = maxPrompt.ToString(CultureInfo.InvariantCulture);
+            environment[ChatFunctionContract.MaxPromptCharactersVariable] = maxPrompt.ToString(CultureInfo.InvariantCulture);
         }
 
         var function = TracedFunction.AddTo(this, name, new TracedFunctionOptions
