@@ -214,7 +214,7 @@ public sealed class LambdaBedrockStack : Stack
     /// <summary>
     /// A stream that fails after its first token ends with an SSE error event and counts as a success in Lambda's
     /// Errors metric. The function counts it itself in an Embedded Metric Format log line
-    /// (functions/InferenceApi/StreamFailureMetric.cs: same namespace, metric and dimension). EMF is a log line that
+    /// (functions/InferenceApi/StreamFailureMetric.cs; the names are ChatFunctionContract's). EMF is a log line that
     /// CloudWatch Logs turns into a metric, so the role needs nothing beyond writing to its log group.
     /// </summary>
     private static void AddStreamFailureAlarm(EncryptedAlarmTopic alarms, Function function)
@@ -222,8 +222,8 @@ public sealed class LambdaBedrockStack : Stack
         var failures = new Metric(new MetricProps
         {
             Namespace = StreamFailureNamespace,
-            MetricName = "StreamFailures",
-            DimensionsMap = new Dictionary<string, string> { ["FunctionName"] = function.FunctionName },
+            MetricName = ChatFunctionContract.StreamFailureMetricName,
+            DimensionsMap = new Dictionary<string, string> { [ChatFunctionContract.StreamFailureDimension] = function.FunctionName },
             Period = Duration.Minutes(1),
             Statistic = Stats.SUM,
         });
@@ -232,7 +232,7 @@ public sealed class LambdaBedrockStack : Stack
     }
 
     /// <summary>The namespace of the function's Embedded Metric Format metrics.</summary>
-    public const string StreamFailureNamespace = "LambdaBedrock/Streams";
+    public const string StreamFailureNamespace = ChatFunctionContract.StreamFailureNamespace;
 
     private static string AccessLogFormat { get; } = JsonSerializer.Serialize(new Dictionary<string, string>
     {

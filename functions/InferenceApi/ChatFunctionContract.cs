@@ -2,7 +2,8 @@ namespace ReferenceArchitectures.Functions.InferenceApi;
 
 /// <summary>
 /// What pattern 1's stack and its function must agree on: the handler strings that pick a handler in the one
-/// executable, and the names of the environment variables the stack sets and <c>ChatSettings</c> reads.
+/// executable, the names of the environment variables the stack sets and <c>ChatSettings</c> reads, and the
+/// metric the function writes and the stack's alarm watches.
 /// </summary>
 /// <remarks>
 /// The function compiles this file, and the CDK app compiles the same file as a link
@@ -28,4 +29,12 @@ internal static class ChatFunctionContract
 
     /// <summary>Optional: the longest prompt, in characters, the function accepts.</summary>
     public const string MaxPromptCharactersVariable = "CHAT_MAX_PROMPT_CHARACTERS";
+
+    /// <summary>The Embedded Metric Format metric of streams that failed server-side (<c>StreamFailureMetric</c>).</summary>
+    public const string StreamFailureNamespace = "LambdaBedrock/Streams";
+
+    public const string StreamFailureMetricName = "StreamFailures";
+
+    /// <summary>The metric's one dimension; its value is the function's name.</summary>
+    public const string StreamFailureDimension = "FunctionName";
 }
