@@ -11,6 +11,7 @@ using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SNS;
 using Constructs;
 using ReferenceArchitectures.Cdk.Constructs;
+using ReferenceArchitectures.Functions.InferenceApi;
 using LambdaArchitecture = Amazon.CDK.AWS.Lambda.Architecture;
 
 namespace ReferenceArchitectures.Cdk.LambdaBedrock;
@@ -26,8 +27,10 @@ public sealed class LambdaBedrockStack : Stack
 
     public const string FunctionProjectPath = "functions/InferenceApi/ReferenceArchitectures.Functions.InferenceApi.csproj";
 
-    public const string ConverseHandler = "converse";
-    public const string ConverseStreamHandler = "converse-stream";
+    // The handler and variable names are the function's (functions/InferenceApi/ChatFunctionContract.cs, compiled
+    // into this app too), so the stack and the code cannot spell them differently.
+    public const string ConverseHandler = ChatFunctionContract.ConverseHandler;
+    public const string ConverseStreamHandler = ChatFunctionContract.ConverseStreamHandler;
     public const string ChatRoutePath = "/v1/chat";
 
     public LambdaBedrockStack(Construct scope, string id, LambdaBedrockStackProps? props = null)
@@ -104,15 +107,15 @@ public sealed class LambdaBedrockStack : Stack
     private Function CreateFunction(LambdaBedrockStackProps props, BedrockModel model, Code code, LambdaArchitecture architecture,
         string name, string handler, int timeoutSeconds, string bedrockAction, string description)
     {
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["BEDROCK_MODEL_ID"] = model.ModelId };
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { [ChatFunctionContract.ModelIdVariable] = model.ModelId };
         var statements = new List<PolicyStatement>
         {
             new(new PolicyStatementProps { Sid = "InvokeConfiguredModel", Actions = [bedrockAction], Resources = [.. model.InvocationResourceArns(this)] }),
         };
         if (props.GuardrailId is { Length: > 0 } guardrailId)
         {
-            environment["BEDROCK_GUARDRAIL_ID"] = guardrailId;
-            environment["BEDROCK_GUARDRAIL_VERSION"] = props.GuardrailVersion!;
+            environment[ChatFunctionContract.GuardrailIdVariable] = guardrailId;
+            environment[ChatFunctionContract.GuardrailVersionVariable] = props.GuardrailVersion!;
             statements.Add(new PolicyStatement(new PolicyStatementProps
             {
                 Sid = "ApplyConfiguredGuardrail",
@@ -123,7 +126,7 @@ public sealed class LambdaBedrockStack : Stack
 
         if (props.MaxPromptCharacters is { } maxPrompt)
         {
-            environment["CHAT_MAX_PROMPT_CHARACTERS"] = maxPrompt.ToString(CultureInfo.InvariantCulture);
+            environment[ChatFunctionContract.MaxPromptCharactersVariable] = maxPrompt.ToString(CultureInfo.InvariantCulture);
         }
 
         var function = TracedFunction.AddTo(this, name, new TracedFunctionOptions
@@ -272,7 +275,7 @@ public sealed class LambdaBedrockStack : Stack
     /// <summary>
     /// A stream that fails after its first token ends with an SSE error event and counts as a success in Lambda's
     /// Errors metric. The function counts it itself in an Embedded Metric Format log line
-    /// (functions/InferenceApi/StreamFailureMetric.cs: same namespace, metric and dimension). EMF is a log line that
+    /// (functions/InferenceApi/StreamFailureMetric.cs; the names are ChatFunctionContract's). EMF is a log line that
     /// CloudWatch Logs turns into a metric, so the role needs nothing beyond writing to its log group.
     /// </summary>
     private static void AddStreamFailureAlarm(EncryptedAlarmTopic alarms, Function function)
@@ -280,8 +283,8 @@ public sealed class LambdaBedrockStack : Stack
         var failures = new Metric(new MetricProps
         {
             Namespace = StreamFailureNamespace,
-            MetricName = "StreamFailures",
-            DimensionsMap = new Dictionary<string, string> { ["FunctionName"] = function.FunctionName },
+            MetricName = ChatFunctionContract.StreamFailureMetricName,
+            DimensionsMap = new Dictionary<string, string> { [ChatFunctionContract.StreamFailureDimension] = function.FunctionName },
             Period = Duration.Minutes(1),
             Statistic = Stats.SUM,
         });
@@ -290,7 +293,7 @@ public sealed class LambdaBedrockStack : Stack
     }
 
     /// <summary>The namespace of the function's Embedded Metric Format metrics.</summary>
-    public const string StreamFailureNamespace = "LambdaBedrock/Streams";
+    public const string StreamFailureNamespace = ChatFunctionContract.StreamFailureNamespace;
 
     private static string AccessLogFormat { get; } = JsonSerializer.Serialize(new Dictionary<string, string>
     {

@@ -14,9 +14,11 @@ public static class ModelServerApplication
         var builder = WebApplication.CreateSlimBuilder(args);
         configure?.Invoke(builder);
 
-        builder.Services.AddOptions<ModelServerOptions>().BindConfiguration(ModelServerOptions.Section).ValidateOnStart();
+        // A key in these sections that no option has (Model__ExecutionProvidr=cuda) stops the start naming it, instead of
+        // leaving the option at its default without a word.
+        builder.Services.AddOptions<ModelServerOptions>().BindConfiguration(ModelServerOptions.Section, RefuseUnknownKeys).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ModelServerOptions>, ModelServerOptionsValidator>();
-        builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section, RefuseUnknownKeys).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
         // Tests put their own client (pointed at a local endpoint) in first; otherwise it is built on first use.
         builder.Services.TryAddSingleton<IAmazonS3>(services => new AmazonS3Client(S3ClientSettings.CreateConfig(services.GetRequiredService<IConfiguration>())));
@@ -50,4 +52,6 @@ public static class ModelServerApplication
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
+
+    private static void RefuseUnknownKeys(BinderOptions binder) => binder.ErrorOnUnknownConfiguration = true;
 }

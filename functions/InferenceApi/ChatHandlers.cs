@@ -13,8 +13,8 @@ namespace ReferenceArchitectures.Functions.InferenceApi;
 /// </summary>
 public sealed class ChatHandlers(IChatClient chat, ChatSettings settings, StreamFailureMetric streamFailures)
 {
-    public const string ConverseHandler = "converse";
-    public const string ConverseStreamHandler = "converse-stream";
+    public const string ConverseHandler = ChatFunctionContract.ConverseHandler;
+    public const string ConverseStreamHandler = ChatFunctionContract.ConverseStreamHandler;
 
     private static readonly Dictionary<string, string> JsonHeaders = new() { ["content-type"] = "application/json" };
 

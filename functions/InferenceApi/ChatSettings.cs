@@ -27,23 +27,23 @@ public sealed record ChatSettings
         ArgumentNullException.ThrowIfNull(read);
 
         var region = Required(read, "AWS_REGION");
-        var modelId = Required(read, "BEDROCK_MODEL_ID");
-        var guardrailId = Optional(read, "BEDROCK_GUARDRAIL_ID");
-        var guardrailVersion = Optional(read, "BEDROCK_GUARDRAIL_VERSION");
+        var modelId = Required(read, ChatFunctionContract.ModelIdVariable);
+        var guardrailId = Optional(read, ChatFunctionContract.GuardrailIdVariable);
+        var guardrailVersion = Optional(read, ChatFunctionContract.GuardrailVersionVariable);
         if ((guardrailId is null) != (guardrailVersion is null))
         {
             throw new InvalidOperationException(
-                "BEDROCK_GUARDRAIL_ID and BEDROCK_GUARDRAIL_VERSION must be set together or not at all.");
+                $"{ChatFunctionContract.GuardrailIdVariable} and {ChatFunctionContract.GuardrailVersionVariable} must be set together or not at all.");
         }
 
         var maxPrompt = DefaultMaxPromptCharacters;
-        if (Optional(read, "CHAT_MAX_PROMPT_CHARACTERS") is { } maxText)
+        if (Optional(read, ChatFunctionContract.MaxPromptCharactersVariable) is { } maxText)
         {
             if (!int.TryParse(maxText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out maxPrompt)
                 || maxPrompt is < 1 or > 1_000_000)
             {
                 throw new InvalidOperationException(
-                    $"CHAT_MAX_PROMPT_CHARACTERS must be a whole number from 1 to 1000000, not '{maxText}'.");
+                    $"{ChatFunctionContract.MaxPromptCharactersVariable} must be a whole number from 1 to 1000000, not '{maxText}'.");
             }
         }
 

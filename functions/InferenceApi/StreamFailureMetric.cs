@@ -15,10 +15,10 @@ namespace ReferenceArchitectures.Functions.InferenceApi;
 /// </summary>
 public sealed class StreamFailureMetric(TextWriter output, string functionName, TimeProvider time)
 {
-    /// <summary>The stack's alarm names the same namespace, metric and dimension (cdk/LambdaBedrock).</summary>
-    public const string Namespace = "LambdaBedrock/Streams";
-    public const string MetricName = "StreamFailures";
-    public const string Dimension = "FunctionName";
+    /// <summary>The stack's alarm names the same namespace, metric and dimension: both take them from <see cref="ChatFunctionContract"/>.</summary>
+    public const string Namespace = ChatFunctionContract.StreamFailureNamespace;
+    public const string MetricName = ChatFunctionContract.StreamFailureMetricName;
+    public const string Dimension = ChatFunctionContract.StreamFailureDimension;
 
     public void Record(string requestId, int status)
     {

@@ -29,7 +29,7 @@ public sealed class BadInputTests(FunctionFixture function)
         { "topP above 1", """{"messages":[{"role":"user","content":"hi"}],"topP":2}""", "'topP' is 2" },
         { "system not a string", """{"messages":[{"role":"user","content":"hi"}],"system":["x"]}""", "'system' must be a string" },
         { "unknown field", """{"messages":[{"role":"user","content":"hi"}],"model":"gpt"}""", "Unknown field 'model'" },
-        { "prompt over the size limit", HttpEventBuilder.ChatBody(new string('x', FunctionProcess.MaxPromptCharacters + 1)), "at most 2000" },
+        { "prompt over the size limit", HttpEventBuilder.ChatBody(new string('x', LambdaBedrockTemplate.Props.MaxPromptCharacters!.Value + 1)), $"at most {LambdaBedrockTemplate.Props.MaxPromptCharacters}" },
     };
 
     [Theory]

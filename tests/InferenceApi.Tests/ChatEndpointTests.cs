@@ -24,7 +24,7 @@ public sealed class ChatEndpointTests(FunctionFixture function)
 
         var sent = function.Bedrock.Requests[^1];
         Assert.Equal("converse", sent.Operation);
-        Assert.Equal(FunctionProcess.ModelId, sent.ModelId);
+        Assert.Equal(LambdaBedrockTemplate.Props.ModelId, sent.ModelId);
         Assert.True(sent.Signature.IsValid, "the request to Bedrock was not correctly signed");
         var body = sent.Body!.Value;
         Assert.Equal("Be brief.", body.GetProperty("system")[0].GetProperty("text").GetString());
@@ -141,7 +141,7 @@ public sealed class ChatEndpointTests(FunctionFixture function)
         answer.AssertStatus(502);
         var detail = answer.Json.GetProperty("detail").GetString()!;
         Assert.Contains("enable access", detail, StringComparison.Ordinal);
-        Assert.Contains(FunctionProcess.ModelId, detail, StringComparison.Ordinal);
+        Assert.Contains(LambdaBedrockTemplate.Props.ModelId, detail, StringComparison.Ordinal);
     }
 
     [Fact]

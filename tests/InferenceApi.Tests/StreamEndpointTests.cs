@@ -60,7 +60,7 @@ public sealed class StreamEndpointTests(FunctionFixture function)
     }
 
     [Fact]
-    public async Task A_failure_after_the_first_token_is_counted_in_an_embedded_metric_format_log_line()
+    public async Task A_failure_after_the_first_token_is_counted_in_the_metric_the_templates_alarm_watches()
     {
         // Lambda records such an invocation as a success, so only this metric can raise an alarm on it.
         function.Bedrock.Enqueue(Behaviour.StreamException("modelStreamErrorException", afterEvents: 3,
@@ -74,13 +74,18 @@ public sealed class StreamEndpointTests(FunctionFixture function)
         // Embedded Metric Format: the "_aws" member declares which top-level members are metrics and dimensions
         // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
         var directive = line.GetProperty("_aws").GetProperty("CloudWatchMetrics")[0];
-        Assert.Equal("LambdaBedrock/Streams", directive.GetProperty("Namespace").GetString());
-        Assert.Equal("FunctionName", directive.GetProperty("Dimensions")[0][0].GetString());
-        Assert.Equal("StreamFailures", directive.GetProperty("Metrics")[0].GetProperty("Name").GetString());
+        var dimension = directive.GetProperty("Dimensions")[0][0].GetString()!;
+        var metric = directive.GetProperty("Metrics")[0].GetProperty("Name").GetString()!;
         Assert.Equal("Count", directive.GetProperty("Metrics")[0].GetProperty("Unit").GetString());
         Assert.True(line.GetProperty("_aws").GetProperty("Timestamp").GetInt64() > 0);
-        Assert.Equal(1, line.GetProperty("StreamFailures").GetInt32());
-        Assert.Equal("InferenceApi", line.GetProperty("FunctionName").GetString());
+        Assert.Equal(1, line.GetProperty(metric).GetInt32());
+        // CloudWatch Logs publishes the metric under this namespace, name and dimension value; the alarm must name the same.
+        var written = new AlarmMetric(directive.GetProperty("Namespace").GetString()!, metric,
+            new Dictionary<string, string> { [dimension] = line.GetProperty(dimension).GetString()! });
+        var watched = Assert.Single(LambdaBedrockTemplate.Default.CustomMetricAlarms(function.ConverseStream.Function));
+        Assert.Equal(watched.Namespace, written.Namespace);
+        Assert.Equal(watched.MetricName, written.MetricName);
+        Assert.Equal(watched.Dimensions, written.Dimensions);
     }
 
     [Fact]

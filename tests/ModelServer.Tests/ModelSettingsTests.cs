@@ -42,6 +42,17 @@ public sealed class ModelSettingsTests
     }
 
     [Theory]
+    [InlineData("Model:ExecutionProvidr", "ExecutionProvidr")]
+    [InlineData("ModelServer:MaxBatchSise", "MaxBatchSise")]
+    public async Task A_misspelt_setting_stops_start_up_and_is_named(string setting, string named)
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            RunningServer.StartAsync(new Dictionary<string, string?> { [setting] = "1" }, waitUntilReady: false));
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("s3://my-models/bge-large-en-v1.5/", "my-models", "bge-large-en-v1.5/", "bge-large-en-v1.5")]
     [InlineData("s3://my-models/team/bge-large-en-v1.5", "my-models", "team/bge-large-en-v1.5/", "bge-large-en-v1.5")]
     [InlineData("s3://my.models", "my.models", "", "my.models")]
