@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using ReferenceArchitectures.Testing.Iam;
 using ReferenceArchitectures.Testing.LocalBedrock;
 using ReferenceArchitectures.Testing.LocalRuntimeApi;
 
@@ -97,18 +98,18 @@ public sealed class FunctionProcess : IAsyncDisposable
             start.Environment.Remove(name);
         }
 
+        // Lambda hands the function its execution role's session; here each role gets its own key, which the local
+        // Bedrock accepts and records, so that every call can be evaluated as that role (DeployRehearsalTests).
+        var (accessKeyId, secretAccessKey) = RoleKeys.For(function.Role);
+        bedrock.Accept(new LocalBedrockCredentials(accessKeyId, secretAccessKey));
         var lambdaSets = new Dictionary<string, string>
         {
             ["AWS_LAMBDA_RUNTIME_API"] = runtimeApi.Address,
             ["AWS_REGION"] = bedrock.Region,
-            ["AWS_ACCESS_KEY_ID"] = bedrock.Credentials.AccessKeyId,
-            ["AWS_SECRET_ACCESS_KEY"] = bedrock.Credentials.SecretAccessKey,
+            ["AWS_ACCESS_KEY_ID"] = accessKeyId,
+            ["AWS_SECRET_ACCESS_KEY"] = secretAccessKey,
             ["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = bedrock.Endpoint.ToString(),
         };
-        if (bedrock.Credentials.SessionToken is { } sessionToken)
-        {
-            lambdaSets["AWS_SESSION_TOKEN"] = sessionToken;
-        }
 
         var environment = LambdaEnvironment(function, lambdaSets);
         foreach (var (name, value) in environment)

@@ -7,7 +7,8 @@ namespace ReferenceArchitectures.InferenceApi.Tests;
 /// <summary>One Lambda function as the template configures it: what Lambda reads to start it.</summary>
 /// <param name="Name">Its local name: the logical id (the deployed function gets a generated name).</param>
 /// <param name="Environment">Its environment variables, references resolved to the local names.</param>
-public sealed record TemplateFunction(string Name, string Handler, int MemorySizeMb, TimeSpan Timeout, IReadOnlyDictionary<string, string> Environment);
+/// <param name="Role">The logical id of its execution role, whose credentials its calls are signed with.</param>
+public sealed record TemplateFunction(string Name, string Handler, int MemorySizeMb, TimeSpan Timeout, IReadOnlyDictionary<string, string> Environment, string Role);
 
 /// <summary>A metric an alarm of the template watches, with its dimensions' values resolved to the local names.</summary>
 public sealed record AlarmMetric(string Namespace, string MetricName, IReadOnlyDictionary<string, string> Dimensions);
@@ -99,6 +100,7 @@ public sealed class LambdaBedrockTemplate(StackTemplate template)
             // Lambda's defaults when the template leaves them out (AWS::Lambda::Function: MemorySize 128, Timeout 3).
             (int?)properties["MemorySize"] ?? 128,
             TimeSpan.FromSeconds((int?)properties["Timeout"] ?? 3),
-            variables.ToDictionary(v => v.Key, v => template.Resolve(v.Value), StringComparer.Ordinal));
+            variables.ToDictionary(v => v.Key, v => template.Resolve(v.Value), StringComparer.Ordinal),
+            StackTemplate.GetAttTarget(properties["Role"], "Arn") ?? throw new InvalidOperationException($"{id}'s Role is not a Fn::GetAtt of a role's Arn."));
     }
 }

@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.SQS;
+using ReferenceArchitectures.Testing.Iam;
 using ReferenceArchitectures.Testing.LocalAws;
 using ReferenceArchitectures.Testing.LocalBedrock;
 
@@ -39,23 +40,21 @@ public static class LocalAwsClients
     }
 }
 
-/// <summary>
-/// Credentials per role of the template, as Lambda and ECS hand each function and task its role's session: the access
-/// key id names the role's logical id, so that every recorded request can be evaluated as that role.
-/// </summary>
+/// <summary>The SDK's and the local Bedrock's credentials for one role of the template (<see cref="RoleKeys"/>).</summary>
 public static class RoleCredentials
 {
-    private const string Prefix = "LOCALROLE";
+    public static BasicAWSCredentials For(string roleLogicalId)
+    {
+        var (id, secret) = RoleKeys.For(roleLogicalId);
+        return new BasicAWSCredentials(id, secret);
+    }
 
-    public static BasicAWSCredentials For(string roleLogicalId) => new(AccessKeyId(roleLogicalId), Secret(roleLogicalId));
+    public static LocalBedrockCredentials ForBedrock(string roleLogicalId)
+    {
+        var (id, secret) = RoleKeys.For(roleLogicalId);
+        return new LocalBedrockCredentials(id, secret);
+    }
 
-    public static LocalBedrockCredentials ForBedrock(string roleLogicalId) => new(AccessKeyId(roleLogicalId), Secret(roleLogicalId));
-
-    /// <summary>The role whose credentials signed a request, or null for the test's own.</summary>
-    public static string? RoleOf(string? accessKeyId) =>
-        accessKeyId is not null && accessKeyId.StartsWith(Prefix, StringComparison.Ordinal) ? accessKeyId[Prefix.Length..] : null;
-
-    private static string AccessKeyId(string role) => Prefix + role;
-
-    private static string Secret(string role) => "local/role/secret/" + role;
+    /// <inheritdoc cref="RoleKeys.RoleOf"/>
+    public static string? RoleOf(string? accessKeyId) => RoleKeys.RoleOf(accessKeyId);
 }

@@ -45,7 +45,8 @@ public static class RecordedCalls
             }
 
             var action = request.IamAction ?? throw new InvalidOperationException($"{role} called Bedrock at {request.RawTarget}, which is not Converse or ConverseStream.");
-            calls.Add(new RecordedCall(role, action, null, AwsOnlyGrants.FoundationModelArn(template.Target, request.ModelId!), new Dictionary<string, string[]> { ["aws:SecureTransport"] = ["true"] }, request.Operation!));
+            calls.AddRange(BedrockResources.ForModel(template.Target, request.ModelId!)
+                .Select(arn => new RecordedCall(role, action, null, arn, new Dictionary<string, string[]> { ["aws:SecureTransport"] = ["true"] }, request.Operation!)));
         }
 
         return calls;

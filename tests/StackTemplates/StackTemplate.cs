@@ -27,6 +27,9 @@ public sealed partial class StackTemplate
 
     public JsonObject Resources { get; }
 
+    /// <summary>The template as JSON.</summary>
+    public string Json => _root.ToJsonString();
+
     /// <summary>A copy with <paramref name="change"/> applied to its JSON: the way tests break a template on purpose.</summary>
     public StackTemplate With(Action<JsonObject> change)
     {
