@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace ReferenceArchitectures.ModelServer.Tests;
 
@@ -12,15 +13,24 @@ public sealed class RunningServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private RunningServer(WebApplication app, Uri address, LogCapture logs)
+    private RunningServer(WebApplication app, Uri address, LogCapture logs, IReadOnlyList<string> configuredAddresses)
     {
         _app = app;
         Address = address;
         Logs = logs;
+        ConfiguredAddresses = configuredAddresses;
         Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
     }
 
+    /// <summary>Where the tests reach the server.</summary>
     public Uri Address { get; }
+
+    /// <summary>
+    /// The addresses the server's own configuration asks for (<c>http://*:8080</c> from <c>ASPNETCORE_HTTP_PORTS</c>);
+    /// for a server started as a container, these are inside the container and <see cref="Address"/> publishes them.
+    /// Empty when nothing configures one (Kestrel would then listen on its default, http://localhost:5000).
+    /// </summary>
+    public IReadOnlyList<string> ConfiguredAddresses { get; }
 
     public HttpClient Client { get; }
 
@@ -52,7 +62,72 @@ public sealed class RunningServer : IAsyncDisposable
         });
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
-        var server = new RunningServer(app, address, logs);
+        return await ReadyAsync(new RunningServer(app, address, logs, [address.ToString()]), waitUntilReady);
+    }
+
+    /// <summary>
+    /// Starts the server as a container runtime would start its image: <paramref name="environment"/> is the container's
+    /// environment, read the way ASP.NET Core reads environment variables, and <paramref name="command"/> its arguments.
+    /// The address the server configures itself is published on a free port of 127.0.0.1, as <c>docker run -p</c>
+    /// publishes a container port, so that servers configured with the same port run side by side.
+    /// </summary>
+    /// <param name="overrides">Configuration keys set on top of the environment (<c>Model:ExecutionProvider</c>).</param>
+    public static async Task<RunningServer> StartAsContainerAsync(
+        IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> command, IDictionary<string, string?>? overrides = null, bool waitUntilReady = true)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(command);
+        var logs = new LogCapture();
+        var app = ModelServerApplication.Create([.. command], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(EnvironmentConfiguration(environment));
+            builder.Configuration.AddInMemoryCollection(overrides ?? new Dictionary<string, string?>());
+            builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(logs);
+            PublishedPortServer.Replace(builder.Services);
+        });
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        var published = (PublishedPortServer)app.Services.GetRequiredService<IServer>();
+        var address = new Uri(published.Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
+        return await ReadyAsync(new RunningServer(app, address, logs, published.ConfiguredAddresses), waitUntilReady);
+    }
+
+    /// <summary>
+    /// The configuration ASP.NET Core's environment-variable providers make of <paramref name="environment"/>: every
+    /// variable with <c>__</c> read as the section separator, and the ones prefixed <c>ASPNETCORE_</c> or <c>DOTNET_</c>
+    /// also as host settings without their prefix (<c>ASPNETCORE_HTTP_PORTS</c> is <c>HTTP_PORTS</c>).
+    /// </summary>
+    public static Dictionary<string, string?> EnvironmentConfiguration(IReadOnlyDictionary<string, string> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var configuration = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in environment)
+        {
+            configuration[name.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal)] = value;
+        }
+
+        foreach (var prefix in new[] { "DOTNET_", "ASPNETCORE_" })
+        {
+            foreach (var (name, value) in environment.Where(v => v.Key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))
+            {
+                configuration[name[prefix.Length..].Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal)] = value;
+            }
+        }
+
+        return configuration;
+    }
+
+    private static async Task<RunningServer> ReadyAsync(RunningServer server, bool waitUntilReady)
+    {
         if (waitUntilReady)
         {
             try
