@@ -12,6 +12,7 @@ namespace ReferenceArchitectures.InferenceApi.Tests;
 /// longer sets (the settings check), an optional one renamed so that the function would silently fall back to its
 /// default.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class TemplateBindingTests : IAsyncLifetime
 {
     private LocalBedrockServer _bedrock = null!;

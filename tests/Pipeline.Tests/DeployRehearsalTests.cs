@@ -96,6 +96,7 @@ public sealed class EveryPathRun(EmbeddingEngineFixture model) : IAsyncLifetime
 /// template: every call the local runs make is allowed by the template's policies, and every action the template grants
 /// the roles whose code runs here is used by one of those calls or needed only in AWS, for the reason listed.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class DeployRehearsalTests(DeployRehearsalTests.RunFixture run, ITestOutputHelper output) : IClassFixture<DeployRehearsalTests.RunFixture>
 {
     /// <summary>Why AWS needs an action that no code of ours calls, with the page that says so.</summary>
