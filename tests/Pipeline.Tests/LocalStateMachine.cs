@@ -25,8 +25,10 @@ public sealed record ExecutionOutcome(string Status, JsonNode? Output, string? E
 public sealed record LocalExecutionOptions(TimeSpan RetryDelay = default, IReadOnlyDictionary<string, int>? TaskTimeoutSeconds = null, string? ExecutionId = null, int? ExecutionTimeoutSeconds = null);
 
 /// <summary>
-/// Runs a state machine definition in aws-local-stepfunctions (Node.js 22) through run-state-machine.mjs, one process
-/// per execution, with every Task state calling <see cref="PipelineTaskHost"/>.
+/// Runs a state machine definition in aws-local-stepfunctions (Node.js 22) through run-state-machine.mjs, with every
+/// Task state calling <see cref="PipelineTaskHost"/>. All executions of a test process go to one runner process
+/// (<c>--serve</c>), which runs them concurrently: a Node.js start and the interpreter's load cost about a CPU-second,
+/// once per test run instead of once per execution.
 /// </summary>
 public sealed class LocalStateMachine : IDisposable
 {
@@ -53,11 +55,6 @@ public sealed class LocalStateMachine : IDisposable
     {
         ArgumentNullException.ThrowIfNull(input);
         options ??= new LocalExecutionOptions();
-        RequireTools();
-        var id = Guid.NewGuid().ToString("N");
-        var inputPath = Path.Combine(_workFolder.FullName, id + ".input.json");
-        var optionsPath = Path.Combine(_workFolder.FullName, id + ".options.json");
-        await File.WriteAllTextAsync(inputPath, input.ToJsonString(Compact), cancellationToken);
         var runnerOptions = new JsonObject { ["retryDelayMs"] = (int)options.RetryDelay.TotalMilliseconds };
         if (options.TaskTimeoutSeconds is { } timeouts)
         {
@@ -76,44 +73,15 @@ public sealed class LocalStateMachine : IDisposable
             runnerOptions["executionTimeoutSeconds"] = executionTimeout;
         }
 
-
-        await File.WriteAllTextAsync(optionsPath, runnerOptions.ToJsonString(Compact), cancellationToken);
-
-        var start = new ProcessStartInfo(NodeExecutable)
+        var request = new JsonObject
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = RepositoryLayout.Root,
+            ["definitionFile"] = _definitionPath,
+            ["input"] = input.DeepClone(),
+            ["taskHostUrl"] = _taskHost.ToString(),
+            ["options"] = runnerOptions,
         };
-        foreach (var argument in new[] { RunnerScript, _definitionPath, inputPath, _taskHost.ToString(), optionsPath })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {NodeExecutable}.");
-        try
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            var output = await stdout;
-            var errors = await stderr;
-            var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
-            if (process.ExitCode != 0 || line is null)
-            {
-                throw new InvalidOperationException($"run-state-machine.mjs exited with {process.ExitCode}: {errors}{output}");
-            }
-
-            return Parse(line, errors);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
+        var report = await ExecutionRunnerProcess.Shared.Value.RunAsync(request, cancellationToken);
+        return Parse(report);
     }
 
     public void Dispose() => _workFolder.Delete(recursive: true);
@@ -125,9 +93,8 @@ public sealed class LocalStateMachine : IDisposable
     public static string NewExecutionArn(string? name = null) =>
         StateMachineArn.Replace(":stateMachine:", ":execution:", StringComparison.Ordinal) + ":" + (name ?? Guid.NewGuid().ToString());
 
-    private static ExecutionOutcome Parse(string line, string trace)
+    private static ExecutionOutcome Parse(JsonObject report)
     {
-        var report = JsonNode.Parse(line)!.AsObject();
         var harnessErrors = report["harnessErrors"]!.AsArray().Select(item => (string)item!).ToList();
         if (harnessErrors.Count > 0)
         {
@@ -141,11 +108,11 @@ public sealed class LocalStateMachine : IDisposable
             (string?)report["cause"],
             [.. report["states"]!.AsArray().Select(item => (string)item!)],
             report["retries"]!.AsObject().ToDictionary(entry => entry.Key, entry => (int)entry.Value!),
-            trace,
+            (string?)report["trace"] ?? "",
             (string)report["executionId"]!);
     }
 
-    private static void RequireTools()
+    internal static void RequireTools()
     {
         if (!File.Exists(NodeExecutable))
         {
