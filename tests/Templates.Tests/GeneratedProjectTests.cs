@@ -14,10 +14,12 @@ namespace ReferenceArchitectures.Templates.Tests;
 /// <item>the file set and the renames: no file of another pattern, no `//#` marker, no `ReferenceArchitectures` left;</item>
 /// <item>it builds, with the project's own settings (warnings as errors, analyzers);</item>
 /// <item>its one stack synthesizes through cdk.json's `app` command, named after the project;</item>
-/// <item>its snapshot is the repository's snapshot of that stack, and its fast tests pass (the snapshot test among
-/// them), so the repository's assertions, cdk-nag run and Native AOT builds of that template carry over;</item>
+/// <item>its snapshot is the repository's snapshot of that stack, and the fast tests of its test projects that read the
+/// stack pass (the snapshot test and the template-bound starts among them), so the repository's assertions, cdk-nag run
+/// and Native AOT builds of that template carry over;</item>
 /// </list>
-/// The slow tests (Native AOT publishes, the CUDA and arm64 builds, cdk-nag, STS-B) run once, in the repository.
+/// The slow tests (Native AOT publishes, the CUDA and arm64 builds, cdk-nag, STS-B) run once, in the repository, and so
+/// do the library test projects, whose code names nothing of the project.
 /// </summary>
 public abstract partial class GeneratedProjectTests(TemplatePackageFixture package, ITestOutputHelper output)
 {
@@ -54,8 +56,26 @@ public abstract partial class GeneratedProjectTests(TemplatePackageFixture packa
             await Step(Processes.RunAsync(Processes.Npx, ["cdk", "ls"], folder, StepLimit));
             AssertOneStackNamedAfterTheProject(folder, name, pattern);
 
-            // `dotnet test` builds the solution first, with the project's own settings (warnings as errors, analyzers).
-            var tests = await Step(Processes.RunAsync(Processes.DotNet, ["test", name + ".sln", "-nologo", "--filter", "Category!=Slow"], folder, StepLimit,
+            // The whole solution builds, with the project's own settings (warnings as errors, analyzers).
+            await Step(Processes.RunAsync(Processes.DotNet, ["build", name + ".sln", "-nologo"], folder, StepLimit));
+
+            // The fast tests of the test projects that read the project's own stack (they reference the CDK app or
+            // synthesize it): the snapshot, the assertions, the template-bound starts of the functions and servers
+            // under the project's names. The library test projects (Bedrock, Lambda runtime, documents, embeddings)
+            // are built above but not run: their code names nothing of the project, and the repository's run
+            // proves the same code.
+            var stackReaders = StackReadingTestProjects(folder);
+            Assert.NotEmpty(stackReaders);
+            var filter = Path.Combine(folder, name + ".stack-tests.slnf");
+            File.WriteAllText(filter, new JsonObject
+            {
+                ["solution"] = new JsonObject
+                {
+                    ["path"] = name + ".sln",
+                    ["projects"] = new JsonArray([.. stackReaders.Select(project => (JsonNode)project)]),
+                },
+            }.ToJsonString());
+            var tests = await Step(Processes.RunAsync(Processes.DotNet, ["test", filter, "--no-build", "-nologo", "--filter", "Category!=Slow"], folder, StepLimit,
                 new Dictionary<string, string> { ["CI"] = "true" }));
             var passed = TestCounts().Matches(tests.Output).Sum(m => int.Parse(m.Groups["passed"].Value, System.Globalization.CultureInfo.InvariantCulture));
             Assert.DoesNotContain("Failed!", tests.Output, StringComparison.Ordinal);
@@ -70,6 +90,16 @@ public abstract partial class GeneratedProjectTests(TemplatePackageFixture packa
             }
         }
     }
+
+    /// <summary>
+    /// The test projects of a generated project that read its stack: those that reference the CDK app, directly or
+    /// through the test library that synthesizes it (tests/StackTemplates). Paths relative to the folder.
+    /// </summary>
+    internal static IReadOnlyList<string> StackReadingTestProjects(string folder) =>
+        [.. Directory.EnumerateFiles(Path.Combine(folder, "tests"), "*.Tests.csproj", SearchOption.AllDirectories)
+            .Where(project => StackReference().IsMatch(File.ReadAllText(project)))
+            .Select(project => Path.GetRelativePath(folder, project).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)];
 
     // The generated project's package-lock.json is the repository's, byte for byte, in every template today; then the
     // repository's node_modules is what `npm ci` would install, and a link to it saves the install. Otherwise install.
@@ -141,6 +171,9 @@ public abstract partial class GeneratedProjectTests(TemplatePackageFixture packa
         Assert.True(File.Exists(Path.Combine(folder, "cdk.out", pattern.StackId + ".template.json")));
     }
 
+    [GeneratedRegex(@"<ProjectReference Include=""[^""]*(?:/cdk/|/StackTemplates/)[^""]*""")]
+    private static partial Regex StackReference();
+
     [GeneratedRegex(@"Passed: +(?<passed>[0-9]+)")]
     private static partial Regex TestCounts();
 
@@ -175,4 +208,23 @@ public sealed class GeneratedLambdaAndGpuProjectTests(TemplatePackageFixture pac
     [InlineData("aws-ai-gpu-inference", "Contoso.GpuEmbeddings")]
     public Task Template_writes_a_project_that_builds_synthesizes_and_passes_its_fast_tests(string shortName, string name) =>
         CheckGeneratedProject(shortName, name);
+}
+
+/// <summary>Which test projects a generated project runs: those that read the stack, chosen from their references.</summary>
+public sealed class StackReadingTestProjectTests
+{
+    [Fact]
+    public void The_test_projects_that_read_a_stack_are_the_ones_that_reference_the_cdk_app_or_synthesize_it()
+    {
+        var selected = GeneratedProjectTests.StackReadingTestProjects(RepositoryLayout.Root);
+
+        Assert.Equal(
+            [
+                "tests/Cdk.Tests/ReferenceArchitectures.Cdk.Tests.csproj",
+                "tests/InferenceApi.Tests/ReferenceArchitectures.InferenceApi.Tests.csproj",
+                "tests/ModelServer.Tests/ReferenceArchitectures.ModelServer.Tests.csproj",
+                "tests/Pipeline.Tests/ReferenceArchitectures.Pipeline.Tests.csproj",
+            ],
+            selected);
+    }
 }
