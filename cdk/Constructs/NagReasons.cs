@@ -114,6 +114,12 @@ public static class NagReasons
 
     // Lambda functions and what invokes them (cdk-nag's Serverless pack).
 
+    public const string GateExecutions =
+        "The execution gate checks whether the executions holding its slots still run (states:DescribeExecution); their names are the upload events' ids, known only at run time, so the grant covers this state machine's executions and no other's.";
+
+    public const string GateInvocation =
+        "The execution gate is only woken by these events: a lost wake-up loses no upload (uploads wait in the upload queue, whose redrive policy and the dead-letter queue keep what cannot be started), and the one-minute schedule wakes it again.";
+
     public const string SynchronousInvocation =
         "This function is invoked synchronously (by API Gateway, its Function URL or a Step Functions Task), so the caller gets the error and retries or records it; Lambda's dead-letter queue holds only failed asynchronous invocations.";
 

@@ -1,6 +1,7 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.Events.Targets;
+using Amazon.CDK.AWS.SQS;
 using ReferenceArchitectures.Cdk.Constructs;
 
 namespace ReferenceArchitectures.Cdk.HybridPipeline;
@@ -9,11 +10,16 @@ namespace ReferenceArchitectures.Cdk.HybridPipeline;
 // timeouts, stops, and failures a Catch cannot see (States.Runtime, States.DataLimitExceeded).
 public sealed partial class HybridPipelineStack
 {
-    private void StartOnUpload(string incomingPrefix)
+    /// <summary>
+    /// An upload goes to the upload queue and wakes the gate; the gate starts its execution when a slot is free. Every
+    /// execution that ends wakes the gate too (its slot is free), and a schedule wakes it every minute in case an event
+    /// was lost: EventBridge delivers Step Functions' status changes on a best-effort basis.
+    /// </summary>
+    private void StartThroughTheGate(string incomingPrefix, IQueue uploads, Amazon.CDK.AWS.Lambda.IFunction gate)
     {
-        var rule = new Rule(this, "DocumentUploaded", new RuleProps
+        var uploaded = new Rule(this, "DocumentUploaded", new RuleProps
         {
-            Description = $"Starts the document pipeline for every object created under {incomingPrefix}.",
+            Description = $"Queues every object created under {incomingPrefix} for the document pipeline and wakes its gate.",
             EventPattern = new EventPattern
             {
                 Source = ["aws.s3"],
@@ -25,14 +31,41 @@ public sealed partial class HybridPipelineStack
                 },
             },
         });
-        // An execution that cannot be started after EventBridge's retries still leaves the event in the dead-letter queue.
-        rule.AddTarget(new SfnStateMachine(StateMachine, new SfnStateMachineProps
+        // An upload that cannot be queued after EventBridge's retries still leaves the event in the dead-letter queue.
+        uploaded.AddTarget(new SqsQueue(uploads, new SqsQueueProps { DeadLetterQueue = DeadLetterQueue, RetryAttempts = 185, MaxEventAge = Duration.Hours(24) }));
+        uploaded.AddTarget(new LambdaFunction(gate, new LambdaFunctionProps { RetryAttempts = 2 }));
+
+        var ended = new Rule(this, "ExecutionEnded", new RuleProps
         {
-            DeadLetterQueue = DeadLetterQueue,
-            RetryAttempts = 185,
-            MaxEventAge = Duration.Hours(24),
-        }));
+            Description = "Frees the slot of every document pipeline execution that ends, and wakes the gate.",
+            EventPattern = new EventPattern
+            {
+                Source = ["aws.states"],
+                DetailType = ["Step Functions Execution Status Change"],
+                Detail = new Dictionary<string, object>
+                {
+                    ["status"] = EndedExecutionStatuses.ToArray(),
+                    ["stateMachineArn"] = new[] { StateMachine.StateMachineArn },
+                },
+            },
+        });
+        ended.AddTarget(new LambdaFunction(gate, new LambdaFunctionProps { RetryAttempts = 2 }));
+
+        var schedule = new Rule(this, "ExecutionGateSchedule", new RuleProps
+        {
+            Description = "Wakes the document pipeline's gate every minute: frees slots whose executions ended unseen, starts queued uploads.",
+            Schedule = Schedule.Rate(Duration.Minutes(1)),
+        });
+        schedule.AddTarget(new LambdaFunction(gate, new LambdaFunctionProps { RetryAttempts = 0 }));
+        foreach (var rule in new[] { uploaded, ended, schedule })
+        {
+            // A lost wake-up loses nothing: the uploads wait in the queue, and the next wake-up (at most a minute away) drains it.
+            NagAcknowledgements.Acknowledge(rule, "Serverless-EventBusDLQ", NagReasons.GateInvocation);
+        }
     }
+
+    /// <summary>Every status an execution ends in (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html).</summary>
+    public static IReadOnlyList<string> EndedExecutionStatuses { get; } = ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"];
 
     private void DeadLetterUnfinishedExecutions()
     {

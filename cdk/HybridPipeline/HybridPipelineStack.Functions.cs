@@ -1,4 +1,6 @@
+using Amazon.CDK;
 using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.SQS;
 using Amazon.CDK.AWS.Lambda;
 using ReferenceArchitectures.Cdk.Constructs;
 
@@ -16,7 +18,8 @@ public sealed partial class HybridPipelineStack
         // All four functions are one executable; one Code object means one asset and one build.
         var architecture = props.Architecture.ToLambda();
         var code = props.FunctionCode ?? DotNetAotCode.FromProject(this, new DotNetAotCodeOptions(FunctionProjectPath, architecture));
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        _functionCode = code;
+        var environment = _functionEnvironment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["OUTPUT_BUCKET"] = OutputBucket.BucketName,
             ["TABLE_NAME"] = Table.TableName,
@@ -92,6 +95,74 @@ public sealed partial class HybridPipelineStack
             return function.Function;
         }
     }
+
+    private Code? _functionCode;
+    private Dictionary<string, string>? _functionEnvironment;
+
+    /// <summary>
+    /// The execution gate: the same executable's <c>start-executions</c> handler, invoked asynchronously by EventBridge
+    /// for uploads, execution ends and a one-minute schedule. One instance at a time (reserved concurrency 1): the slots
+    /// are safe under races anyway (conditional writes), but a single drainer never receives an upload it then has to
+    /// put back.
+    /// </summary>
+    private Function CreateExecutionGate(HybridPipelineStackProps props, IQueue uploads)
+    {
+        var environment = new Dictionary<string, string>(_functionEnvironment!, StringComparer.Ordinal)
+        {
+            ["UPLOAD_QUEUE_URL"] = uploads.QueueUrl,
+            ["STATE_MACHINE_ARN"] = StateMachine.StateMachineArn,
+            ["MAX_RUNNING_EXECUTIONS"] = props.MaxRunningExecutions.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var executions = Arn.Format(new ArnComponents
+        {
+            Service = "states",
+            Resource = "execution",
+            ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
+            ResourceName = ((Amazon.CDK.AWS.StepFunctions.StateMachine)StateMachine).StateMachineName + ":*",
+        }, this);
+        var gate = TracedFunction.AddTo(this, "ExecutionGateFunction", new TracedFunctionOptions
+        {
+            Code = _functionCode!,
+            Architecture = props.Architecture.ToLambda(),
+            Handler = StartExecutionsHandler,
+            Description = $"Starts a document pipeline execution per queued upload while fewer than {props.MaxRunningExecutions} run.",
+            RoleDescription = "Runs the execution gate of the document pipeline: the upload queue, the slots item of the table, and the state machine's executions.",
+            MemorySizeMb = props.StepMemorySizeMb,
+            TimeoutSeconds = ExecutionGateTimeoutSeconds,
+            ReservedConcurrentExecutions = 1,
+            Environment = environment,
+            Statements =
+            [
+                Allow("ReceiveUploads", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], uploads.QueueArn),
+                // Only the slots item: dynamodb:LeadingKeys is the partition key of the item a request touches
+                // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
+                new PolicyStatement(new PolicyStatementProps
+                {
+                    Sid = "TakeAndFreeSlots",
+                    Actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                    Resources = [Table.TableArn],
+                    Conditions = new Dictionary<string, object>
+                    {
+                        ["ForAllValues:StringEquals"] = new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = new[] { ExecutionSlotsKey } },
+                    },
+                }),
+                Allow("StartExecutions", ["states:StartExecution"], StateMachine.StateMachineArn),
+                Allow("CheckSlotHolders", ["states:DescribeExecution"], executions),
+            ],
+            LogRetention = props.LogRetention,
+            LogRemovalPolicy = props.LogRemovalPolicy,
+        });
+        NagAcknowledgements.Acknowledge(gate.Policy, "AwsSolutions-IAM5", NagReasons.GateExecutions,
+            $"Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<{LogicalIdOf(StateMachine)}.Name>:*");
+        NagAcknowledgements.Acknowledge(gate.Function, "Serverless-LambdaDLQ", NagReasons.GateInvocation);
+        return gate.Function;
+    }
+
+    /// <summary>The gate's timeout: a drain starts at most <c>MaxRunningExecutions</c> executions, a few calls each.</summary>
+    public const int ExecutionGateTimeoutSeconds = 60;
+
+    /// <summary>The partition key of the slots item (ExecutionSlots.ItemKey, which this project does not reference).</summary>
+    public const string ExecutionSlotsKey = "#execution-slots";
 
     private sealed record PipelineFunctions(Function Preprocess, Function Analyze, Function Store, Function RecordFailure);
 }

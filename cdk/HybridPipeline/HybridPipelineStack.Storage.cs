@@ -106,6 +106,24 @@ public sealed partial class HybridPipelineStack
         return queue;
     }
 
+    /// <summary>
+    /// Uploads wait here until the execution gate has a free slot for them. An upload the gate cannot start after
+    /// <see cref="UploadMaxReceives"/> receives (not an upload event, or StartExecution refusing it each time) moves to
+    /// the dead-letter queue, where the replay command finds it.
+    /// </summary>
+    private Queue CreateUploadQueue(HybridPipelineStackProps props) =>
+        new(this, "UploadQueue", new QueueProps
+        {
+            RemovalPolicy = props.DataRemovalPolicy,
+            Encryption = QueueEncryption.SQS_MANAGED,
+            EnforceSSL = true,
+            RetentionPeriod = Duration.Days(14),
+            DeadLetterQueue = new DeadLetterQueue { Queue = DeadLetterQueue, MaxReceiveCount = UploadMaxReceives },
+        });
+
+    /// <summary>Receives of one upload before the queue moves it to the dead-letter queue: the gate receives an upload only when a slot is free.</summary>
+    public const int UploadMaxReceives = 10;
+
     private static bool DestroysData(HybridPipelineStackProps props) => props.DataRemovalPolicy == RemovalPolicy.DESTROY;
 
     /// <summary>

@@ -38,6 +38,7 @@ public sealed partial class HybridPipelineStack : Stack
     public const string AnalyzeHandler = "analyze";
     public const string StoreHandler = "store";
     public const string RecordFailureHandler = "record-failure";
+    public const string StartExecutionsHandler = "start-executions";
 
     /// <summary>Where the analysis of a document is written in the output bucket: <c>results/{key}/{versionId}.json</c>.</summary>
     public const string ResultsPrefix = "results/";
@@ -122,7 +123,9 @@ public sealed partial class HybridPipelineStack : Stack
 
         // The state machine that routes each document, and the events that start it and catch the ends no Catch sees.
         StateMachine = CreateStateMachine(props, worker);
-        StartOnUpload(props.IncomingPrefix);
+        UploadQueue = CreateUploadQueue(props);
+        ExecutionGateFunction = CreateExecutionGate(props, UploadQueue);
+        StartThroughTheGate(props.IncomingPrefix, UploadQueue, ExecutionGateFunction);
         DeadLetterUnfinishedExecutions();
 
         AddAlarms(alarms);
@@ -131,6 +134,7 @@ public sealed partial class HybridPipelineStack : Stack
         _ = new CfnOutput(this, "OutputBucketName", new CfnOutputProps { Value = OutputBucket.BucketName, Description = $"Results under {ResultsPrefix}, embeddings under {EmbeddingsPrefix}." });
         _ = new CfnOutput(this, "TableName", new CfnOutputProps { Value = Table.TableName, Description = "One record per document version, key bucket#key#versionId." });
         _ = new CfnOutput(this, "DeadLetterQueueUrl", new CfnOutputProps { Value = DeadLetterQueue.QueueUrl, Description = "Inputs and causes of documents that could not be processed." });
+        _ = new CfnOutput(this, "UploadQueueUrl", new CfnOutputProps { Value = UploadQueue.QueueUrl, Description = $"Uploads waiting for one of the {props.MaxRunningExecutions} execution slots." });
         _ = new CfnOutput(this, "StateMachineArn", new CfnOutputProps { Value = StateMachine.StateMachineArn });
         _ = new CfnOutput(this, "AlarmTopicArn", new CfnOutputProps { Value = AlarmTopic.TopicArn });
     }
@@ -151,6 +155,12 @@ public sealed partial class HybridPipelineStack : Stack
     public ITable Table { get; }
 
     public IQueue DeadLetterQueue { get; }
+
+    /// <summary>Uploads waiting for a free execution slot.</summary>
+    public IQueue UploadQueue { get; }
+
+    /// <summary>Starts executions from <see cref="UploadQueue"/> while fewer than <c>MaxRunningExecutions</c> run.</summary>
+    public IFunction ExecutionGateFunction { get; }
 
     public ITopic AlarmTopic { get; }
 

@@ -73,6 +73,15 @@ public sealed class HybridPipelineStackProps : StackProps
     public int WorkerTimeoutMinutes { get; init; } = 60;
 
     /// <summary>
+    /// How many executions may run at once; more uploads wait in the upload queue (see <c>ExecutionGate</c>). Each running
+    /// execution holds at most one Lambda invocation or one Fargate task, and one document's Bedrock calls, at a time, so
+    /// this bounds the pipeline's share of the account's Lambda concurrency, Fargate vCPUs (10 tasks of the default 2
+    /// vCPUs are 20 vCPUs) and Bedrock requests per minute. 10 fits a new account's quotas; raise it after checking the
+    /// account's Service Quotas for Fargate On-Demand vCPUs and the model's requests per minute.
+    /// </summary>
+    public int MaxRunningExecutions { get; init; } = 10;
+
+    /// <summary>
     /// The whole execution's limit. Null takes the smallest that covers the worst case of every retry of every state on the
     /// slowest way through the definition (<see cref="PipelineTimeBudget"/>); a value must cover it too.
     /// </summary>
@@ -135,6 +144,7 @@ public sealed class HybridPipelineStackProps : StackProps
         PropsRules.RequireFunctionTimeout(RecordFailureTimeoutSeconds, nameof(RecordFailureTimeoutSeconds));
         FargateTaskSizes.Require(WorkerCpu, WorkerMemoryMiB, nameof(WorkerCpu), nameof(WorkerMemoryMiB));
         PropsRules.RequireRange(WorkerMaxParallelCalls, 1, 64, nameof(WorkerMaxParallelCalls));
+        PropsRules.RequireRange(MaxRunningExecutions, 1, 1000, nameof(MaxRunningExecutions));
         PropsRules.RequireRange(WorkerTimeoutMinutes, 1, MaxExecutionTimeoutMinutes, nameof(WorkerTimeoutMinutes));
         PropsRules.RequireRange(EffectiveExecutionTimeoutMinutes, 1, MaxExecutionTimeoutMinutes, nameof(ExecutionTimeoutMinutes));
         // A timeout is seen by no Catch: an execution stopped while a state still retries never records its failure.

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.AI;
 using ReferenceArchitectures.Bedrock;
@@ -13,12 +14,19 @@ namespace ReferenceArchitectures.Functions.DocumentPipeline;
 /// These methods are the functions' entry points: the runtime host calls them in Lambda, the local state-machine
 /// tests call the very same methods.
 /// </summary>
-public sealed class PipelineFunctions(PipelineSettings settings, PipelineAwsClients aws, IChatClient chat, TimeProvider? timeProvider = null)
+public sealed class PipelineFunctions(PipelineSettings settings, PipelineAwsClients aws, IChatClient chat, TimeProvider? timeProvider = null, IStepFunctions? stepFunctions = null)
 {
     public const string PreprocessHandler = "preprocess";
     public const string AnalyzeHandler = "analyze";
     public const string StoreHandler = "store";
     public const string RecordFailureHandler = "record-failure";
+    public const string StartExecutionsHandler = "start-executions";
+
+    /// <summary>How long a received upload stays hidden while its execution is started.</summary>
+    public static readonly TimeSpan UploadVisibilityTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a slot may be held by a name with no execution before <c>start-executions</c> takes it back.</summary>
+    public static readonly TimeSpan StartGrace = TimeSpan.FromMinutes(5);
 
     private readonly DocumentLedger _ledger = new(aws.DynamoDb, settings.TableName, timeProvider);
     private readonly DocumentObjects _objects = new(aws.S3, settings.OutputBucket);
@@ -31,7 +39,7 @@ public sealed class PipelineFunctions(PipelineSettings settings, PipelineAwsClie
     }.Validate());
 
     /// <summary>
-    /// Registers the four steps under the handler names the stack configures (HybridPipelineStack's *Handler constants).
+    /// Registers the five handlers under the handler names the stack configures (HybridPipelineStack's *Handler constants).
     /// Program.cs and the local pipeline runs both call this, so a handler renamed on one side only fails a test.
     /// </summary>
     public void MapHandlers(LambdaHandlerRegistry handlers)
@@ -41,6 +49,55 @@ public sealed class PipelineFunctions(PipelineSettings settings, PipelineAwsClie
         handlers.MapBuffered(AnalyzeHandler, AnalyzeAsync);
         handlers.MapBuffered(StoreHandler, StoreAsync);
         handlers.MapBuffered(RecordFailureHandler, RecordFailureAsync);
+        handlers.MapBuffered(StartExecutionsHandler, StartExecutionsAsync);
+    }
+
+    /// <summary>
+    /// The execution gate (<see cref="ExecutionGate"/>), invoked by EventBridge: an upload arrived (drain the upload queue
+    /// into free slots), an execution ended (free its slot, then drain), or the schedule fired (take back slots whose
+    /// executions are gone, then drain).
+    /// </summary>
+    public async Task<ReadOnlyMemory<byte>> StartExecutionsAsync(ReadOnlyMemory<byte> payload, LambdaContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var gate = new ExecutionGate(aws.Sqs, new ExecutionSlots(aws.DynamoDb, settings.TableName, timeProvider), stepFunctions
+            ?? throw new InvalidOperationException("The start-executions handler needs a Step Functions client."), new ExecutionGateSettings(
+                settings.UploadQueueUrl ?? throw new InvalidOperationException("UPLOAD_QUEUE_URL is not set for the start-executions function."),
+                settings.StateMachineArn ?? throw new InvalidOperationException("STATE_MACHINE_ARN is not set for the start-executions function."),
+                settings.MaxRunningExecutions ?? throw new InvalidOperationException("MAX_RUNNING_EXECUTIONS is not set for the start-executions function."),
+                UploadVisibilityTimeout,
+                StartGrace).Validate(), timeProvider);
+        JsonObject trigger;
+        try
+        {
+            trigger = JsonNode.Parse(payload.Span) as JsonObject ?? throw new InvalidPipelineInputException("The input is not an EventBridge event.");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidPipelineInputException($"The input is not an EventBridge event: {ex.Message}");
+        }
+
+        var ct = context.CancellationToken;
+        string? released = null;
+        IReadOnlyList<string> reclaimed = [];
+        switch ((string?)trigger["detail-type"])
+        {
+            case "Object Created":
+                break;
+            case "Step Functions Execution Status Change":
+                released = (string?)trigger["detail"]?["executionArn"] ?? throw new InvalidPipelineInputException("The status-change event has no detail.executionArn.");
+                await gate.ReleaseAsync(released, ct);
+                break;
+            case "Scheduled Event":
+                reclaimed = await gate.ReconcileAsync(ct);
+                break;
+            default:
+                throw new InvalidPipelineInputException($"start-executions handles uploads, execution status changes and its schedule, not '{(string?)trigger["detail-type"]}'.");
+        }
+
+        var drained = await gate.DrainAsync(ct);
+        context.Logger.LogInformation($"start-executions: {drained.Started} started, {drained.AlreadyRan} already ran, {drained.LeftInQueue} left in the queue, {drained.FreeSlots} slot(s) free; {reclaimed.Count} slot(s) taken back{(released is null ? "" : $", {released} ended")}.");
+        return Write(new GateReport(drained.Started, drained.AlreadyRan, drained.LeftInQueue, drained.FreeSlots, reclaimed.Count), PipelineJsonContext.Default.GateReport);
     }
 
     /// <summary>Claims the upload, then detects and measures it. A second delivery of the same version is a duplicate.</summary>

@@ -25,6 +25,15 @@ public sealed record PipelineSettings
     /// </summary>
     public TimeSpan? ExecutionTimeout { get; init; }
 
+    /// <summary>The upload queue (UPLOAD_QUEUE_URL), drained by <c>start-executions</c> only.</summary>
+    public string? UploadQueueUrl { get; init; }
+
+    /// <summary>The state machine (STATE_MACHINE_ARN) that <c>start-executions</c> starts.</summary>
+    public string? StateMachineArn { get; init; }
+
+    /// <summary>How many executions may run at once (MAX_RUNNING_EXECUTIONS); needed by <c>start-executions</c> only.</summary>
+    public int? MaxRunningExecutions { get; init; }
+
     public static PipelineSettings FromEnvironment(Func<string, string?> read)
     {
         ArgumentNullException.ThrowIfNull(read);
@@ -56,8 +65,19 @@ public sealed record PipelineSettings
                 : throw new InvalidOperationException($"EXECUTION_TIMEOUT_SECONDS must be a positive whole number of seconds, not '{timeoutText}'.");
         }
 
+        int? maxRunning = null;
+        if (Optional(read, "MAX_RUNNING_EXECUTIONS") is { } maxText)
+        {
+            maxRunning = int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit > 0
+                ? limit
+                : throw new InvalidOperationException($"MAX_RUNNING_EXECUTIONS must be a positive whole number, not '{maxText}'.");
+        }
+
         return new PipelineSettings
         {
+            UploadQueueUrl = Optional(read, "UPLOAD_QUEUE_URL"),
+            StateMachineArn = Optional(read, "STATE_MACHINE_ARN"),
+            MaxRunningExecutions = maxRunning,
             ExecutionTimeout = executionTimeout,
             Region = Required(read, "AWS_REGION"),
             OutputBucket = Required(read, "OUTPUT_BUCKET"),

@@ -72,6 +72,9 @@ public sealed record DeadLetter(
     DateTimeOffset FailedAt,
     string? ExecutionId = null);
 
+/// <summary>What one run of the execution gate did.</summary>
+public sealed record GateReport(int Started, int AlreadyRan, int LeftInQueue, int FreeSlots, int Reclaimed);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(PreprocessRequest))]
 [JsonSerializable(typeof(DocumentDescriptor))]
@@ -80,5 +83,6 @@ public sealed record DeadLetter(
 [JsonSerializable(typeof(StoreOutcome))]
 [JsonSerializable(typeof(FailureRequest))]
 [JsonSerializable(typeof(DeadLetter))]
+[JsonSerializable(typeof(GateReport))]
 [JsonSerializable(typeof(DocumentAnalysis))]
 public sealed partial class PipelineJsonContext : JsonSerializerContext;
