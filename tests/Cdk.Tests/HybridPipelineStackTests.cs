@@ -306,7 +306,8 @@ public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
     public void Dead_letter_queue_is_encrypted_ssl_only_and_keeps_messages_fourteen_days()
     {
         var queue = template.Resource("DeadLetterQueue9F481546")["Properties"]!;
-        var policy = template.OfType("AWS::SQS::QueuePolicy").Values.Single()["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray();
+        var policy = template.OfType("AWS::SQS::QueuePolicy").Values
+            .Single(p => TemplateQuery.Render(p["Properties"]!["Queues"]![0]) == "${DeadLetterQueue9F481546}")["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray();
 
         Assert.True((bool)queue["SqsManagedSseEnabled"]!);
         Assert.Equal(14 * 24 * 3600, (int)queue["MessageRetentionPeriod"]!);
@@ -314,16 +315,34 @@ public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
     }
 
     [Fact]
-    public void Uploads_under_incoming_start_the_state_machine_and_undeliverable_events_are_dead_lettered()
+    public void Uploads_under_incoming_are_queued_and_wake_the_gate_and_undeliverable_events_are_dead_lettered()
     {
         var rule = template.Resource("DocumentUploaded360A399E")["Properties"]!;
-        var target = Assert.Single(rule["Targets"]!.AsArray())!;
+        var targets = rule["Targets"]!.AsArray();
 
         Assert.Equal("[\"aws.s3\"]", rule["EventPattern"]!["source"]!.ToJsonString());
         Assert.Equal("[\"Object Created\"]", rule["EventPattern"]!["detail-type"]!.ToJsonString());
         Assert.Equal("[{\"prefix\":\"incoming/\"}]", rule["EventPattern"]!["detail"]!["object"]!["key"]!.ToJsonString());
-        Assert.Equal("${DocumentPipelineB796BC10}", TemplateQuery.Render(target["Arn"]));
-        Assert.Equal("${DeadLetterQueue9F481546.Arn}", TemplateQuery.Render(target["DeadLetterConfig"]!["Arn"]));
+        // No target starts the state machine: only the gate does, once a slot is free.
+        Assert.Equal(["${ExecutionGateFunction81ED4F5E.Arn}", "${UploadQueueA4421744.Arn}"], targets.Select(t => TemplateQuery.Render(t!["Arn"])).Order(StringComparer.Ordinal));
+        var queueTarget = targets.Single(t => TemplateQuery.Render(t!["Arn"]) == "${UploadQueueA4421744.Arn}")!;
+        Assert.Equal("${DeadLetterQueue9F481546.Arn}", TemplateQuery.Render(queueTarget["DeadLetterConfig"]!["Arn"]));
+        var uploads = template.Resource("UploadQueueA4421744")["Properties"]!;
+        Assert.Equal("${DeadLetterQueue9F481546.Arn}", TemplateQuery.Render(uploads["RedrivePolicy"]!["deadLetterTargetArn"]));
+    }
+
+    [Fact]
+    public void The_gate_is_woken_by_every_execution_end_and_every_minute_and_runs_one_at_a_time()
+    {
+        var ended = template.Resource("ExecutionEndedCD26BCE0")["Properties"]!;
+        var schedule = template.Resource("ExecutionGateSchedule1FBC818C")["Properties"]!;
+        var gate = template.Resource("ExecutionGateFunction81ED4F5E")["Properties"]!;
+
+        Assert.Equal(["ABORTED", "FAILED", "SUCCEEDED", "TIMED_OUT"], ended["EventPattern"]!["detail"]!["status"]!.AsArray().Select(s => (string)s!).Order(StringComparer.Ordinal));
+        Assert.Equal("${ExecutionGateFunction81ED4F5E.Arn}", TemplateQuery.Render(Assert.Single(ended["Targets"]!.AsArray())!["Arn"]));
+        Assert.Equal("rate(1 minute)", (string?)schedule["ScheduleExpression"]);
+        Assert.Equal(1, (int)gate["ReservedConcurrentExecutions"]!);
+        Assert.Equal("10", TemplateQuery.Render(gate["Environment"]!["Variables"]!["MAX_RUNNING_EXECUTIONS"]));
     }
 
     // The terminal statuses of a Standard execution (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html):
@@ -454,6 +473,7 @@ public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
             [
                 "AWS::DynamoDB::Table DocumentTable9FE6D880",
                 "AWS::Logs::LogGroup AnalyzeFunctionLogs3ACC573E",
+                "AWS::Logs::LogGroup ExecutionGateFunctionLogs5B9D4AE4",
                 "AWS::Logs::LogGroup NetworkFlowLogs2BEC3212",
                 "AWS::Logs::LogGroup PreprocessFunctionLogsBAFE5CB3",
                 "AWS::Logs::LogGroup RecordFailureFunctionLogsF16B7180",
@@ -464,6 +484,7 @@ public sealed class HybridPipelineStackTests(SynthesizedAppFixture app)
                 "AWS::S3::Bucket InputBucket3BF8630A",
                 "AWS::S3::Bucket OutputBucket7114EB27",
                 "AWS::SQS::Queue DeadLetterQueue9F481546",
+                "AWS::SQS::Queue UploadQueueA4421744",
             ],
             DataResources.LogicalIds(app.HybridPipeline));
 }

@@ -339,12 +339,11 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
 
     //#if (HybridPipeline)
     /// <summary>
-    /// Each edge check fails on a copy of pattern 4's template with one grant taken away: the rule's role without
-    /// StartExecution, the dead-letter queue's policy without EventBridge, the state machine's role without PassRole or
+    /// Each edge check fails on a copy of pattern 4's template with one grant taken away: the dead-letter queue's policy
+    /// without EventBridge, the state machine's role without PassRole or
     /// without InvokeFunction, the worker's execution role without ECR or Logs, a trust policy naming another service.
     /// </summary>
     [Theory]
-    [InlineData("states:StartExecution", "states:StartExecution")]
     [InlineData("sqs:SendMessage", "sqs:SendMessage as events.amazonaws.com")]
     [InlineData("iam:PassRole", "iam:PassRole")]
     [InlineData("lambda:InvokeFunction", "lambda:InvokeFunction")]

@@ -29,7 +29,8 @@ public static partial class ServiceEdges
     /// target's dead-letter queue, is written by EventBridge itself, so only the queue's policy (and the policy of the key
     /// that encrypts it) can allow <c>sqs:SendMessage</c>, for requests whose <c>aws:SourceArn</c> is the rule
     /// (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sqs-permissions,
-    /// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html).
+    /// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html). A function is invoked by EventBridge
+    /// itself too: only the function's resource policy can allow <c>lambda:InvokeFunction</c>.
     /// </summary>
     public static IEnumerable<EdgeVerdict> RuleTargets(string stack, TemplateValues template)
     {
@@ -49,6 +50,14 @@ public static partial class ServiceEdges
                         var other => throw new NotSupportedException($"{rule} reaches a {other} through a role; name the action it calls here."),
                     };
                     yield return AsRole(stack, template, rule, role, to, action, template.Arn(to), []);
+                }
+                else if (template.Type(to) == "AWS::Lambda::Function")
+                {
+                    // EventBridge invokes a function target itself, as events.amazonaws.com with aws:SourceArn the rule, so
+                    // only the function's resource policy can allow it
+                    // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-lambda-permissions).
+                    var invoke = new AccessRequest(RequestPrincipal.ForService(EventBridge), "lambda:InvokeFunction", template.Arn(to), ServiceContext(template, ruleArn));
+                    yield return new(stack, rule, to, $"lambda:InvokeFunction as {EventBridge}", PolicyEvaluator.Evaluate(invoke, [], FunctionPolicy(template)));
                 }
                 else
                 {
