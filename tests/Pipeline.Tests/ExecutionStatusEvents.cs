@@ -34,7 +34,9 @@ public sealed class ExecutionStatusEvents
             }
 
             var pattern = Resolve(properties["EventPattern"]!, resources).AsObject();
+            // A function target is the execution gate, which these runs do not start through; ExecutionGateTests drive it.
             var queues = properties["Targets"]!.AsArray()
+                .Where(target => !(target!["Arn"]?["Fn::GetAtt"] is JsonArray function && (string?)resources[(string)function[0]!]?["Type"] == "AWS::Lambda::Function"))
                 .Select(target => target!["Arn"]?["Fn::GetAtt"] is JsonArray pair && (string?)resources[(string)pair[0]!]?["Type"] == "AWS::SQS::Queue"
                     ? (string)pair[0]!
                     : throw new InvalidOperationException($"A rule on aws.states has a target that is not an SQS queue: {target!.ToJsonString()}"))

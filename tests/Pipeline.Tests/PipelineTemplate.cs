@@ -61,7 +61,29 @@ public sealed class PipelineTemplate
     public string Table => LocalName(Single("AWS::DynamoDB::Table", _ => null));
 
     /// <summary>The queue's local name; the template's references to it resolve to a URL that ends in it.</summary>
-    public string DeadLetterQueue => Single("AWS::SQS::Queue", _ => null);
+    /// <summary>The queue that the upload queue's redrive policy moves to, and where every dead letter goes.</summary>
+    public string DeadLetterQueue
+    {
+        get
+        {
+            var targets = OfType("AWS::SQS::Queue")
+                .Select(queue => queue.Value["Properties"]?["RedrivePolicy"]?["deadLetterTargetArn"]?["Fn::GetAtt"]?[0])
+                .OfType<JsonNode>().Select(id => (string)id!).Distinct().ToList();
+            return targets.Count == 1 ? targets[0]
+                : throw new InvalidOperationException($"Expected one queue that another queue dead-letters to, found {targets.Count}.");
+        }
+    }
+
+    /// <summary>The queue uploads wait in for the execution gate: the one queue with a redrive policy.</summary>
+    public string UploadQueue
+    {
+        get
+        {
+            var queues = OfType("AWS::SQS::Queue").Where(queue => queue.Value["Properties"]?["RedrivePolicy"] is not null).Select(queue => queue.Key).ToList();
+            return queues.Count == 1 ? queues[0]
+                : throw new InvalidOperationException($"Expected one queue with a redrive policy, found {queues.Count}.");
+        }
+    }
 
     /// <summary>The function a Lambda Task state invokes, by the <c>FunctionName</c> of its parameters.</summary>
     public TemplateFunction FunctionOfState(string state)
