@@ -81,22 +81,30 @@ public sealed class DataFlowDiagramTests(SynthesizedAppFixture app)
     }
 
     [Fact]
-    public void Pattern_4_upload_goes_to_the_bucket_whose_event_rule_starts_the_state_machine()
+    public void Pattern_4_upload_goes_to_the_bucket_whose_event_rule_queues_it_for_the_gate_that_starts_the_state_machine()
     {
         var graph = app.Graph(HybridPipelineStack.ConstructId);
         var client = graph.Single(ArchitectureGraph.ClientType);
         var stateMachine = graph.Single(StateMachine);
 
-        var start = Assert.Single(graph.Between(Rule, StateMachine), edge => edge.Labels.Contains("StartExecution"));
-        var rule = graph.Node(start.From);
-        var objectCreated = Assert.Single(graph.Edges, edge => edge.To == rule.Id && graph.Node(edge.From).Type == Bucket);
+        // Only the gate starts executions: the upload rule queues the upload and wakes the gate.
+        var start = Assert.Single(graph.Edges, edge => edge.To == stateMachine.Id && edge.Labels.Contains("StartExecution"));
+        var gate = graph.Node(start.From);
+        var objectCreated = Assert.Single(graph.Edges, edge => graph.Node(edge.To).Type == Rule && graph.Node(edge.From).Type == Bucket);
+        var rule = graph.Node(objectCreated.To);
         var upload = graph.MainPathArrow(client, graph.Node(objectCreated.From));
+        var wake = graph.MainPathArrow(rule, gate);
+        var queued = Assert.Single(graph.Edges, edge => edge.From == rule.Id && graph.Node(edge.To).Type == Queue && edge.Labels.SequenceEqual(["SendMessage"]));
+        var received = graph.MainPathArrow(gate, graph.Node(queued.To));
 
+        Assert.Equal(Function, gate.Type);
         Assert.True(graph.IsOnMainPath(start));
         Assert.Equal(["Object Created"], objectCreated.Labels);
         Assert.Equal(["PutObject"], upload.Labels);
+        Assert.Equal(["InvokeFunction"], wake.Labels);
+        Assert.Contains("ReceiveMessage", received.Labels);
+        Assert.Empty(graph.Between(Rule, StateMachine));
         Assert.Empty(graph.Between(Rule, Bucket));
-        Assert.Empty(graph.Between(stateMachine, rule));
     }
 
     [Fact]
@@ -109,11 +117,12 @@ public sealed class DataFlowDiagramTests(SynthesizedAppFixture app)
         var runTask = graph.MainPathArrow(stateMachine, task);
 
         Assert.Equal(["RunTask .sync"], runTask.Labels);
-        Assert.NotEmpty(graph.OfType(Function));
-        foreach (var function in graph.OfType(Function))
+        // Every function but the gate, which starts the state machine rather than being invoked by it.
+        var steps = graph.OfType(Function).Where(function => graph.Between(function, stateMachine).Count == 0).ToList();
+        Assert.Equal(graph.OfType(Function).Count - 1, steps.Count);
+        foreach (var function in steps)
         {
             Assert.Equal(["InvokeFunction"], graph.MainPathArrow(stateMachine, function).Labels);
-            Assert.Empty(graph.Between(function, stateMachine));
         }
     }
 

@@ -12,6 +12,7 @@ internal static class DiagramQueries
     public const string Function = "AWS::Lambda::Function";
     public const string Rule = "AWS::Events::Rule";
     public const string StateMachine = "AWS::StepFunctions::StateMachine";
+    public const string Queue = "AWS::SQS::Queue";
     public const string Alarm = "AWS::CloudWatch::Alarm";
     public const string Topic = "AWS::SNS::Topic";
 
