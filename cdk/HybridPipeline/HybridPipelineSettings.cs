@@ -40,6 +40,7 @@ public static class HybridPipelineSettings
             WorkerCpu = context.GetInt("workerCpu") ?? defaults.WorkerCpu,
             WorkerMemoryMiB = context.GetInt("workerMemoryMiB") ?? defaults.WorkerMemoryMiB,
             WorkerMaxParallelCalls = context.GetInt("workerMaxParallelCalls") ?? defaults.WorkerMaxParallelCalls,
+            MaxRunningExecutions = context.GetInt("maxRunningExecutions") ?? defaults.MaxRunningExecutions,
             WorkerTimeoutMinutes = context.GetInt("workerTimeoutMinutes") ?? defaults.WorkerTimeoutMinutes,
             ExecutionTimeoutMinutes = context.GetInt("executionTimeoutMinutes") ?? defaults.ExecutionTimeoutMinutes,
             NatGateways = context.GetInt("natGateways") ?? defaults.NatGateways,

@@ -90,6 +90,7 @@ public sealed class HybridPipelinePropsTests
                 ["hybridPipeline:workerCpu"] = "4096",
                 ["hybridPipeline:workerMemoryMiB"] = "8192",
                 ["hybridPipeline:dataRemovalPolicy"] = "destroy",
+                ["hybridPipeline:maxRunningExecutions"] = "25",
             },
         });
 
@@ -101,6 +102,7 @@ public sealed class HybridPipelinePropsTests
         Assert.Equal(["memo", "invoice"], props.DocumentCategories);
         Assert.Equal((4096, 8192), (props.WorkerCpu, props.WorkerMemoryMiB));
         Assert.Equal(RemovalPolicy.DESTROY, props.DataRemovalPolicy);
+        Assert.Equal(25, props.MaxRunningExecutions);
     }
 
     [Theory]
@@ -121,6 +123,8 @@ public sealed class HybridPipelinePropsTests
     [InlineData("hybridPipeline:workerCpu", "300")]
     [InlineData("hybridPipeline:workerMaxParallelCalls", "65")]
     [InlineData("hybridPipeline:workerTimeoutMinutes", "0")]
+    [InlineData("hybridPipeline:maxRunningExecutions", "0")]
+    [InlineData("hybridPipeline:maxRunningExecutions", "1001")]
     [InlineData("hybridPipeline:executionTimeoutMinutes", "1441")]
     [InlineData("hybridPipeline:executionTimeoutMinutes", "60")]
     [InlineData("hybridPipeline:natGateways", "3")]

@@ -26,7 +26,7 @@ public static class TemplatePolicies
         return [.. attached, .. inline];
     }
 
-    /// <summary>The resource's own policies: a bucket's, queue's or topic's policy resources, a table's ResourcePolicy.</summary>
+    /// <summary>The resource's own policies: a bucket's, queue's or topic's policy resources, a table's ResourcePolicy; a state machine has none.</summary>
     /// <exception cref="NotSupportedException">A type whose resource policy is not read here.</exception>
     public static IReadOnlyList<JsonNode> OfResource(TemplateValues template, string resource)
     {
@@ -37,6 +37,9 @@ public static class TemplatePolicies
             "AWS::SQS::Queue" => Attached(template, "AWS::SQS::QueuePolicy", "Queues", resource),
             "AWS::SNS::Topic" => Attached(template, "AWS::SNS::TopicPolicy", "Topics", resource),
             "AWS::DynamoDB::Table" => template.Properties(resource)["ResourcePolicy"]?["PolicyDocument"] is { } document ? [template.Resolve(document)!] : [],
+            // Step Functions has no resource-based policies: only the caller's identity policies decide
+            // (https://docs.aws.amazon.com/step-functions/latest/dg/security_iam_service-with-iam.html).
+            "AWS::StepFunctions::StateMachine" => [],
             var other => throw new NotSupportedException($"The resource policy of a {other} is not read here."),
         };
     }

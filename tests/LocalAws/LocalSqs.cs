@@ -12,8 +12,11 @@ public sealed record LocalSqsMessage(string MessageId, string Body, DateTimeOffs
 
 /// <summary>
 /// SQS over the AWS JSON 1.0 protocol that the SDKs use (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/):
-/// CreateQueue, GetQueueUrl, SendMessage, ReceiveMessage, DeleteMessage and GetQueueAttributes. Message attributes are
-/// not supported and rejected with a clear error.
+/// CreateQueue, GetQueueUrl, SendMessage, ReceiveMessage, DeleteMessage, ChangeMessageVisibility and GetQueueAttributes.
+/// Message attributes are not supported and rejected with a clear error. ChangeMessageVisibility keeps SQS's rules
+/// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html): a timeout
+/// of 0 to 43,200 seconds counted from the call, a receipt handle of a received message, and <c>MessageNotInflight</c>
+/// for a message that is visible again.
 /// </summary>
 public sealed class LocalSqs
 {
@@ -62,6 +65,7 @@ public sealed class LocalSqs
                 "SendMessage" => Send(request),
                 "ReceiveMessage" => Receive(request),
                 "DeleteMessage" => Delete(request),
+                "ChangeMessageVisibility" => ChangeVisibility(request),
                 "GetQueueAttributes" => Attributes(request),
                 _ => throw new SqsError("InvalidAction", $"The local SQS endpoint does not implement {operation}."),
             };
@@ -125,6 +129,24 @@ public sealed class LocalSqs
         }
 
         return [];
+    }
+
+    private JsonObject ChangeVisibility(JsonObject request)
+    {
+        var queue = QueueByUrl(Required(request, "QueueUrl")).Queue;
+        var seconds = request["VisibilityTimeout"]?.GetValue<int>()
+            ?? throw new SqsError("MissingParameter", "The request must contain the parameter VisibilityTimeout.");
+        if (seconds is < 0 or > 43_200)
+        {
+            throw new SqsError("InvalidParameterValue", $"Value {seconds} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.");
+        }
+
+        return queue.ChangeVisibility(Required(request, "ReceiptHandle"), TimeSpan.FromSeconds(seconds)) switch
+        {
+            true => [],
+            false => throw new SqsError("MessageNotInflight", "The message referred to isn't in flight."),
+            null => throw new SqsError("ReceiptHandleIsInvalid", "The input receipt handle is invalid."),
+        };
     }
 
     private JsonObject Attributes(JsonObject request)
@@ -222,6 +244,28 @@ public sealed class LocalSqs
             lock (_lock)
             {
                 return _entries.RemoveAll(entry => entry.ReceiptHandle == receiptHandle) > 0;
+            }
+        }
+
+        /// <summary>True when changed; false when the message is visible again (not in flight); null for an unknown handle.</summary>
+        public bool? ChangeVisibility(string receiptHandle, TimeSpan visibility)
+        {
+            lock (_lock)
+            {
+                var entry = _entries.FirstOrDefault(e => e.ReceiptHandle == receiptHandle);
+                var now = DateTimeOffset.UtcNow;
+                if (entry is null)
+                {
+                    return null;
+                }
+
+                if (entry.InvisibleUntil <= now)
+                {
+                    return false;
+                }
+
+                entry.InvisibleUntil = now + visibility;
+                return true;
             }
         }
 

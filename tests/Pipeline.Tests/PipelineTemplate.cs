@@ -60,8 +60,10 @@ public sealed class PipelineTemplate
 
     public string Table => LocalName(Single("AWS::DynamoDB::Table", _ => null));
 
-    /// <summary>The queue's local name; the template's references to it resolve to a URL that ends in it.</summary>
-    /// <summary>The queue that the upload queue's redrive policy moves to, and where every dead letter goes.</summary>
+    /// <summary>
+    /// The queue that the upload queue's redrive policy moves to, and where every dead letter goes: its local name, which
+    /// the template's references to it resolve to the end of a URL of.
+    /// </summary>
     public string DeadLetterQueue
     {
         get
@@ -91,8 +93,22 @@ public sealed class PipelineTemplate
         var functionArn = (string?)_definition["States"]?[state]?["Parameters"]?["FunctionName"]
             ?? throw new InvalidOperationException($"The state machine has no Lambda Task state '{state}'.");
         var id = functionArn[(functionArn.LastIndexOf(':') + 1)..];
-        var properties = _resources[id]?["Properties"]
-            ?? throw new InvalidOperationException($"State '{state}' invokes '{id}', which is not a resource of the template.");
+        return _resources[id]?["Properties"] is not null
+            ? Function(id)
+            : throw new InvalidOperationException($"State '{state}' invokes '{id}', which is not a resource of the template.");
+    }
+
+    /// <summary>The one function the template runs with <paramref name="handler"/>, whatever invokes it.</summary>
+    public TemplateFunction FunctionWithHandler(string handler)
+    {
+        var matches = OfType("AWS::Lambda::Function").Where(f => (string?)f.Value["Properties"]?["Handler"] == handler).Select(f => f.Key).ToList();
+        return matches.Count == 1 ? Function(matches[0])
+            : throw new InvalidOperationException($"Expected one function with the handler '{handler}', found {matches.Count}.");
+    }
+
+    private TemplateFunction Function(string id)
+    {
+        var properties = _resources[id]!["Properties"]!;
         var variables = properties["Environment"]?["Variables"]?.AsObject() ?? [];
         return new TemplateFunction(
             id,
