@@ -113,13 +113,9 @@ public sealed partial class HybridPipelineStack
             ["STATE_MACHINE_ARN"] = StateMachine.StateMachineArn,
             ["MAX_RUNNING_EXECUTIONS"] = props.MaxRunningExecutions.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        var executions = Arn.Format(new ArnComponents
-        {
-            Service = "states",
-            Resource = "execution",
-            ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
-            ResourceName = ((Amazon.CDK.AWS.StepFunctions.StateMachine)StateMachine).StateMachineName + ":*",
-        }, this);
+        // Pseudo parameters rather than the stack's Region and account: the same grant, and the same cdk-nag finding to
+        // acknowledge, whether the stack is environment-agnostic or pinned.
+        var executions = $"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:execution:{((Amazon.CDK.AWS.StepFunctions.StateMachine)StateMachine).StateMachineName}:*";
         var gate = TracedFunction.AddTo(this, "ExecutionGateFunction", new TracedFunctionOptions
         {
             Code = _functionCode!,
