@@ -37,6 +37,9 @@ public static class ModelServerApplication
         builder.Services.AddProblemResponses();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ServerMetrics.MeterName)
+            // The runtime's own meter (.NET 9 and later): GC, thread pool, JIT. dotnet_jit_compiled_methods_total shows
+            // when a fresh task has finished compiling its hot paths: on one vCPU under load that takes tens of seconds.
+            .AddMeter("System.Runtime")
             .AddView("modelserver.batch.size", new ExplicitBucketHistogramConfiguration { Boundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] })
             .AddView("modelserver.request.duration", new ExplicitBucketHistogramConfiguration { Boundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] })
             .AddView("modelserver.inference.duration", new ExplicitBucketHistogramConfiguration { Boundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] })

@@ -22,8 +22,9 @@ public sealed class ModelServerOptions
     /// <summary>Most texts the model runs at once.</summary>
     public int MaxBatchSize { get; set; } = 32;
 
-    /// <summary>Longest time the model stays idle after a round while the batcher waits for the clients that round
-    /// answered to send their next texts. A text arriving at an idle model with no recent round runs at once.</summary>
+    /// <summary>Longest gap between arriving texts while the batcher, after a round, waits for the clients that round
+    /// answered to send their next texts (in all it waits no longer than the last run took). A text arriving at an idle
+    /// model with no round in this time runs at once.</summary>
     public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>Most texts waiting for the model; a request that would pass it is answered 503 at once.</summary>

@@ -58,6 +58,125 @@ public sealed class BatchingTests
         }
     }
 
+    [Fact]
+    public async Task While_texts_keep_coming_the_batcher_keeps_waiting_and_a_gap_ends_the_wait()
+    {
+        var clock = new ManualClock();
+        await using var server = await RunningServer.StartAsync(
+            new Dictionary<string, string?> { ["ModelServer:MaxBatchWait"] = "00:00:01" },
+            services: services => services.AddSingleton<TimeProvider>(clock));
+        var batches = new List<int>();
+        server.Services.GetRequiredService<EmbeddingBatcher>().BatchCompleted += (size, _) =>
+        {
+            lock (batches)
+            {
+                batches.Add(size);
+            }
+        };
+        using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        (await server.Client.PostAsJsonAsync("/v1/embeddings", new { input = new[] { "one of four", "two of four", "three of four", "four of four" } }, hang.Token)).EnsureSuccessStatusCode();
+
+        // After a round of four, one text arrives: the batcher waits for more (its first gap timer). A second text
+        // arrives within the gap: it waits again, with a new gap (a second timer), instead of running at the first
+        // deadline. Then no text comes: the gap's timer fires and the two run together.
+        var first = server.Client.PostAsJsonAsync("/v1/embeddings", new { input = "a fifth text" }, hang.Token);
+        await clock.WaitForTimersAsync(1, hang.Token);
+        var second = server.Client.PostAsJsonAsync("/v1/embeddings", new { input = "a sixth text" }, hang.Token);
+        await clock.WaitForTimersAsync(2, hang.Token);
+        Assert.False(first.IsCompleted);
+        Assert.False(second.IsCompleted);
+
+        clock.FireLatest();
+        (await first).EnsureSuccessStatusCode();
+        (await second).EnsureSuccessStatusCode();
+        lock (batches)
+        {
+            Assert.Equal([4, 2], batches);
+        }
+    }
+
+    [Fact]
+    public async Task The_wait_after_a_round_ends_when_it_has_lasted_as_long_as_a_run_even_while_texts_keep_coming()
+    {
+        var clock = new ManualClock();
+        await using var server = await RunningServer.StartAsync(
+            new Dictionary<string, string?> { ["ModelServer:MaxBatchWait"] = "00:00:01" },
+            services: services => services.AddSingleton<TimeProvider>(clock));
+        using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        (await server.Client.PostAsJsonAsync("/v1/embeddings", new { input = new[] { "one of four", "two of four", "three of four", "four of four" } }, hang.Token)).EnsureSuccessStatusCode();
+
+        // The run took no time on this clock, so the wait's budget is MaxBatchWait (1 s) from the round's end. A text
+        // at 0.6 s starts a wait; one at 1.2 s comes within its gap (0.6 s) but after the budget: the two run at once,
+        // with no further timer, though two of the four texts the round held never came.
+        clock.Now = TimeSpan.FromSeconds(0.6);
+        var first = server.Client.PostAsJsonAsync("/v1/embeddings", new { input = "a fifth text" }, hang.Token);
+        await clock.WaitForTimersAsync(1, hang.Token);
+        clock.Now = TimeSpan.FromSeconds(1.2);
+        (await server.Client.PostAsJsonAsync("/v1/embeddings", new { input = "a sixth text" }, hang.Token)).EnsureSuccessStatusCode();
+        (await first).EnsureSuccessStatusCode();
+        Assert.Equal(1, clock.TimersCreated);
+    }
+
+    /// <summary>A clock whose time moves only when the test sets it; the test fires its timers.</summary>
+    private sealed class ManualClock : TimeProvider
+    {
+        private readonly List<(TimerCallback Callback, object? State)> _timers = [];
+
+        public TimeSpan Now { get; set; }
+
+        public int TimersCreated
+        {
+            get
+            {
+                lock (_timers)
+                {
+                    return _timers.Count;
+                }
+            }
+        }
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Now.Ticks;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            lock (_timers)
+            {
+                _timers.Add((callback, state));
+            }
+
+            return new FrozenClock.SilentTimer();
+        }
+
+        public async Task WaitForTimersAsync(int count, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                lock (_timers)
+                {
+                    if (_timers.Count >= count)
+                    {
+                        return;
+                    }
+                }
+
+                await Task.Delay(10, cancellationToken);
+            }
+        }
+
+        public void FireLatest()
+        {
+            (TimerCallback Callback, object? State) latest;
+            lock (_timers)
+            {
+                latest = _timers[^1];
+            }
+
+            latest.Callback(latest.State);
+        }
+    }
+
     /// <summary>A clock whose time stands still and whose timers never fire.</summary>
     private sealed class FrozenClock : TimeProvider
     {
@@ -73,7 +192,7 @@ public sealed class BatchingTests
             return new SilentTimer();
         }
 
-        private sealed class SilentTimer : ITimer
+        internal sealed class SilentTimer : ITimer
         {
             public bool Change(TimeSpan dueTime, TimeSpan period) => true;
 

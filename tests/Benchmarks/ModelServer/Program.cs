@@ -7,8 +7,15 @@ using ReferenceArchitectures.Embeddings;
 
 // Pattern 2's benchmark: the model server against raw ONNX Runtime, in short interleaved runs. Prints a Markdown
 // report; README quotes it. The load comes from `hey` (Debian: apt-get install hey), a process of its own.
-//   dotnet run -c Release --project tests/Benchmarks/ModelServer [-- --repeats 3 --rounds 5 --seconds 5 --clients 1,16,64 --texts 1,16]
+//   dotnet run -c Release --project tests/Benchmarks/ModelServer [-- --repeats 3 --rounds 11 --seconds 2 --clients 1,16,64 --texts 1,16]
 var settings = BenchmarkSettings.Parse(args);
+if (Pinning.ShouldRestartPinned(settings))
+{
+    // The measured side (the server, or the raw loop in this process) gets the first cores, hey the others: the load
+    // generator no longer takes CPU from what it measures, and raw and server run on the same cores.
+    return await Pinning.RestartPinnedAsync(settings, args);
+}
+
 var root = RepositoryRoot();
 var sentences = File.ReadLines(Path.Combine(root, "tests", "Embeddings.Tests", "TestData", "stsb", "sts-test.tsv"))
     .Skip(1).SelectMany(line => line.Split('\t').Skip(1)).ToArray();
@@ -17,6 +24,22 @@ if (double.TryParse(Load.Average().Split(' ')[0], CultureInfo.InvariantCulture, 
 {
     // On a busy machine the scheduler favours the mostly idle server over the busy raw loop, and the ratios drift.
     Console.Error.WriteLine($"warning: load average {Load.Average()}: other work is running, so the figures will be noisy.");
+}
+
+if (settings.RawWindows > 0)
+{
+    // How steady is this machine? Raw ONNX Runtime alone in consecutive one-second windows, nothing else measured.
+    using var quiet = await EmbeddingEngine.CreateAsync(EmbeddingModelSource.AllMiniLmL6V2, settings.EngineOptions(), CancellationToken.None);
+    var single = Workload.ChooseTexts(quiet, sentences, 16);
+    foreach (var size in new[] { 1, 16 })
+    {
+        RawRun.Measure(quiet, single.Take(size).ToArray(), TimeSpan.FromSeconds(1));
+        var rates = Enumerable.Range(0, settings.RawWindows).Select(_ => RawRun.Measure(quiet, single.Take(size).ToArray(), TimeSpan.FromSeconds(1)).SentencesPerSecond).ToArray();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"raw batch {size}: median {Stats.Median(rates):F0}/s, min {rates.Min():F0}, max {rates.Max():F0}; windows: {string.Join(' ', rates.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}"));
+    }
+
+    return 0;
 }
 
 var work = Directory.CreateTempSubdirectory("modelserver-bench-");
@@ -33,15 +56,39 @@ try
         using var engine = await EmbeddingEngine.CreateAsync(EmbeddingModelSource.AllMiniLmL6V2, settings.EngineOptions(), CancellationToken.None);
         var texts = Workload.ChooseTexts(engine, sentences, settings.TextsPerRequest.Max());
         await using var server = await ServerProcess.StartAsync(Path.Combine(serverDirectory, "ReferenceArchitectures.ModelServer.dll"), settings);
-        // A fresh process compiles its hot paths for the first seconds under load (tiered JIT); none of that is counted.
-        Console.Error.WriteLine($"repeat {repeat}: warming up the server for {settings.WarmUpSeconds} s ...");
+        // A fresh process compiles its hot paths under load for a while (tiered JIT: tier 0, instrumented, tier 1); on
+        // one core, beside a busy model, that takes tens of seconds. Both sides are warmed until their JIT is quiet
+        // (fewer than QuietMethods methods compiled in a warm-up step), so what is measured is the steady state.
+        var warmUpClock = Stopwatch.StartNew();
         foreach (var textsPerRequest in settings.TextsPerRequest)
         {
             var warmUpBody = Path.Combine(work.FullName, $"warm-up-{textsPerRequest}.json");
             await File.WriteAllTextAsync(warmUpBody, Workload.RequestBody(texts.Take(textsPerRequest).ToArray()));
-            await HeyRun.MeasureAsync(settings, server.Address, warmUpBody, settings.Clients.Max(), textsPerRequest,
-                TimeSpan.FromSeconds(Math.Max(1, settings.WarmUpSeconds / settings.TextsPerRequest.Length)));
+            foreach (var clients in new[] { settings.Clients.Min(), settings.Clients.Max() })
+            {
+                await WarmUp.UntilQuietAsync(async () =>
+                {
+                    var before = await server.CompiledMethodsAsync();
+                    await HeyRun.MeasureAsync(settings, server.Address, warmUpBody, clients, textsPerRequest, TimeSpan.FromSeconds(settings.WarmUpSeconds));
+                    return await server.CompiledMethodsAsync() - before;
+                });
+            }
         }
+
+        var serverWarmUp = warmUpClock.Elapsed;
+        warmUpClock.Restart();
+        foreach (var size in new[] { 1, Math.Min(settings.MaxBatchSize, settings.Clients.Max() * settings.TextsPerRequest.Max()) })
+        {
+            var batch = Enumerable.Range(0, size).Select(i => texts[i % texts.Length]).ToArray();
+            await WarmUp.UntilQuietAsync(() =>
+            {
+                var before = System.Runtime.JitInfo.GetCompiledMethodCount();
+                RawRun.Measure(engine, batch, TimeSpan.FromSeconds(settings.WarmUpSeconds));
+                return Task.FromResult(System.Runtime.JitInfo.GetCompiledMethodCount() - before);
+            });
+        }
+
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"repeat {repeat}: warm-up until the JIT was quiet: server {serverWarmUp.TotalSeconds:F0} s, raw {warmUpClock.Elapsed.TotalSeconds:F0} s"));
 
         var levels = new List<LevelResult>();
         foreach (var textsPerRequest in settings.TextsPerRequest)
@@ -54,14 +101,20 @@ try
                 // The biggest batch this load lets the server form: raw ONNX Runtime gets the same batch size.
                 var rawBatch = Enumerable.Range(0, Math.Min(clients * textsPerRequest, settings.MaxBatchSize))
                     .Select(i => requestTexts[i % requestTexts.Length]).ToArray();
-                Console.Error.WriteLine($"repeat {repeat}: {textsPerRequest} text(s) per request, {clients} client(s), raw batches of {rawBatch.Length}, {settings.Rounds} × ({settings.Seconds} s raw, {settings.Seconds} s server) ...");
-                RawRun.Measure(engine, rawBatch, TimeSpan.FromSeconds(1)); // warm-up, not counted
-                await HeyRun.MeasureAsync(settings, server.Address, body, clients, textsPerRequest, TimeSpan.FromSeconds(1));
+                // Each round gives both sides the same work: the server a fixed number of requests (at least one per
+                // client, every client the same number), sized so that it takes about --seconds at the raw rate, and raw
+                // ONNX Runtime the same number of sentences. Fixed work instead of a fixed time: no request is cut off at
+                // a window's end with part of its texts already run, which at 64 clients × 16 texts was a round's worth.
+                var rawRate = RawRun.Measure(engine, rawBatch, TimeSpan.FromSeconds(1)).SentencesPerSecond; // also a warm-up
+                var perClient = Math.Max(1, (int)Math.Round(settings.Seconds * rawRate / (clients * textsPerRequest)));
+                var requests = perClient * clients;
+                Console.Error.WriteLine($"repeat {repeat}: {textsPerRequest} text(s) per request, {clients} client(s), raw batches of {rawBatch.Length}, {settings.Rounds} rounds of {requests * textsPerRequest} sentences each side ...");
+                await HeyRun.MeasureAsync(settings, server.Address, body, clients, textsPerRequest, clients); // warm-up, not counted
                 var rounds = new List<RoundResult>();
                 for (var round = 0; round < settings.Rounds; round++)
                 {
-                    var raw = RawRun.Measure(engine, rawBatch, settings.Duration);
-                    var served = await HeyRun.MeasureAsync(settings, server.Address, body, clients, textsPerRequest, settings.Duration);
+                    var raw = RawRun.Measure(engine, rawBatch, requests * textsPerRequest);
+                    var served = await HeyRun.MeasureAsync(settings, server.Address, body, clients, textsPerRequest, requests);
                     rounds.Add(new RoundResult(raw, served));
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"  raw {raw.SentencesPerSecond:F0}/s (call p50 {raw.P50Milliseconds:F2} ms), server {served.SentencesPerSecond:F0}/s (p50 {served.P50Milliseconds:F1} ms, {served.Errors} errors), ratio {served.SentencesPerSecond / raw.SentencesPerSecond:F3}"));
@@ -100,10 +153,8 @@ static string RepositoryRoot()
 namespace ReferenceArchitectures.Benchmarks.ModelServer
 {
     internal sealed record BenchmarkSettings(
-        int Repeats, int Rounds, int Seconds, int[] Clients, int[] TextsPerRequest, int Threads, int MaxBatchSize, bool SpinBetweenRuns, int WarmUpSeconds, string Hey)
+        int Repeats, int Rounds, int Seconds, int[] Clients, int[] TextsPerRequest, int Threads, int MaxBatchSize, bool SpinBetweenRuns, int WarmUpSeconds, string Hey, int MeasuredCores, int RawWindows)
     {
-        public TimeSpan Duration => TimeSpan.FromSeconds(Seconds);
-
         public static BenchmarkSettings Parse(string[] args)
         {
             string Option(string name, string fallback)
@@ -116,25 +167,63 @@ namespace ReferenceArchitectures.Benchmarks.ModelServer
 
             if (args.Contains("--help"))
             {
-                Console.WriteLine("Options: --repeats 3 --rounds 5 --seconds 5 --clients 1,16,64 --texts 1,16 --threads <processors> --max-batch 32 [--spin-between-runs] --warm-up 10 --hey hey");
+                Console.WriteLine("Options: --repeats 3 --rounds 11 --seconds 2 (about, per side and round) --clients 1,16,64 --texts 1,16 --measured-cores 1 (0: no pinning) --threads <measured cores> --max-batch 32 [--spin-between-runs] --warm-up 5 (seconds per warm-up step; steps go on until the JIT is quiet) --hey hey; --raw-windows N: only raw ONNX Runtime in N one-second windows, to see how steady the machine is");
                 Environment.Exit(0);
+            }
+
+            // Pinned (the default on two or more cores): the measured side on the first cores, hey on the rest. Inside
+            // the pinned process ProcessorCount is already the measured cores, so the threads default follows it.
+            var measuredCores = int.Parse(Option("--measured-cores", Pinning.LoadCores() is not null ? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture) : Environment.ProcessorCount >= 2 ? "1" : "0"), CultureInfo.InvariantCulture);
+            if (Pinning.LoadCores() is null && measuredCores > 0 && measuredCores >= Environment.ProcessorCount)
+            {
+                throw new ArgumentException($"--measured-cores {measuredCores} leaves no core for hey on this {Environment.ProcessorCount}-core machine; use 0 for no pinning.");
             }
 
             return new BenchmarkSettings(
                 int.Parse(Option("--repeats", "3"), CultureInfo.InvariantCulture),
-                int.Parse(Option("--rounds", "5"), CultureInfo.InvariantCulture),
-                int.Parse(Option("--seconds", "5"), CultureInfo.InvariantCulture),
+                int.Parse(Option("--rounds", "11"), CultureInfo.InvariantCulture),
+                int.Parse(Option("--seconds", "2"), CultureInfo.InvariantCulture),
                 List(Option("--clients", "1,16,64")),
                 List(Option("--texts", "1,16")),
-                int.Parse(Option("--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+                int.Parse(Option("--threads", (Pinning.LoadCores() is null && measuredCores > 0 ? measuredCores : Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
                 int.Parse(Option("--max-batch", "32"), CultureInfo.InvariantCulture),
                 args.Contains("--spin-between-runs"),
-                int.Parse(Option("--warm-up", "10"), CultureInfo.InvariantCulture),
-                Option("--hey", "hey"));
+                int.Parse(Option("--warm-up", "5"), CultureInfo.InvariantCulture),
+                Option("--hey", "hey"),
+                measuredCores,
+                int.Parse(Option("--raw-windows", "0"), CultureInfo.InvariantCulture));
         }
 
         /// <summary>The raw engine's settings; the server gets the same through its own settings.</summary>
         public EmbeddingEngineOptions EngineOptions() => new() { IntraOpThreads = Threads, InterOpThreads = 1, SpinBetweenRuns = SpinBetweenRuns };
+    }
+
+    /// <summary>
+    /// Runs the benchmark again under <c>taskset</c> on the first <see cref="BenchmarkSettings.MeasuredCores"/> cores
+    /// (what it starts inherits them: the server), and tells it which cores are hey's.
+    /// </summary>
+    internal static class Pinning
+    {
+        private const string LoadCoresVariable = "MODELSERVER_BENCHMARK_LOAD_CORES";
+
+        /// <summary>The cores hey runs on, in a pinned run; null when the run is not pinned.</summary>
+        public static string? LoadCores() => Environment.GetEnvironmentVariable(LoadCoresVariable);
+
+        public static bool ShouldRestartPinned(BenchmarkSettings settings) => settings.MeasuredCores > 0 && LoadCores() is null;
+
+        public static async Task<int> RestartPinnedAsync(BenchmarkSettings settings, string[] args)
+        {
+            var measured = $"0-{settings.MeasuredCores - 1}";
+            var load = $"{settings.MeasuredCores}-{Environment.ProcessorCount - 1}";
+            var self = Environment.ProcessPath ?? throw new InvalidOperationException("The benchmark cannot find its own executable.");
+            string[] command = Path.GetFileNameWithoutExtension(self) == "dotnet"
+                ? ["-c", measured, self, typeof(Pinning).Assembly.Location, .. args]
+                : ["-c", measured, self, .. args];
+            Console.Error.WriteLine($"pinning: server and raw loop on cores {measured}, hey on cores {load}");
+            using var child = Process.Start(new ProcessStartInfo("taskset", command) { Environment = { [LoadCoresVariable] = load } })!;
+            await child.WaitForExitAsync();
+            return child.ExitCode;
+        }
     }
 
     internal static class Workload
@@ -178,6 +267,21 @@ namespace ReferenceArchitectures.Benchmarks.ModelServer
     /// <summary>The engine alone, as the server runs it: tokenizing included, one call after another, no HTTP.</summary>
     internal static class RawRun
     {
+        /// <summary>Runs at least <paramref name="sentences"/> sentences, whole batches.</summary>
+        public static RawResult Measure(EmbeddingEngine engine, string[] batch, int sentences)
+        {
+            var calls = new double[(sentences + batch.Length - 1) / batch.Length];
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < calls.Length; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                engine.Embed(batch, CancellationToken.None);
+                calls[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+
+            return new RawResult(calls.Length * batch.Length / clock.Elapsed.TotalSeconds, Stats.Median(calls));
+        }
+
         public static RawResult Measure(EmbeddingEngine engine, string[] batch, TimeSpan duration)
         {
             var calls = new List<double>();
@@ -196,13 +300,25 @@ namespace ReferenceArchitectures.Benchmarks.ModelServer
     /// <summary>The server under <c>hey</c>: every client sends the same request, the next as soon as the answer is read.</summary>
     internal static class HeyRun
     {
-        public static async Task<ServerResult> MeasureAsync(BenchmarkSettings settings, Uri server, string bodyFile, int clients, int textsPerRequest, TimeSpan duration)
+        /// <summary>Sends for <paramref name="duration"/> (warm-up).</summary>
+        public static Task<ServerResult> MeasureAsync(BenchmarkSettings settings, Uri server, string bodyFile, int clients, int textsPerRequest, TimeSpan duration) =>
+            MeasureAsync(settings, server, bodyFile, clients, textsPerRequest, ["-z", $"{duration.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s"]);
+
+        /// <summary>Sends <paramref name="requests"/> requests in all (a multiple of <paramref name="clients"/>) and waits for every answer.</summary>
+        public static Task<ServerResult> MeasureAsync(BenchmarkSettings settings, Uri server, string bodyFile, int clients, int textsPerRequest, int requests) =>
+            MeasureAsync(settings, server, bodyFile, clients, textsPerRequest, ["-n", requests.ToString(CultureInfo.InvariantCulture)]);
+
+        private static async Task<ServerResult> MeasureAsync(BenchmarkSettings settings, Uri server, string bodyFile, int clients, int textsPerRequest, string[] amount)
         {
-            var output = await Processes.RunAsync(settings.Hey,
+            string[] heyArguments =
             [
-                "-z", $"{duration.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s", "-c", clients.ToString(CultureInfo.InvariantCulture),
+                .. amount, "-c", clients.ToString(CultureInfo.InvariantCulture),
                 "-m", "POST", "-T", "application/json", "-D", bodyFile, "-t", "60", new Uri(server, "/v1/embeddings").ToString(),
-            ]);
+            ];
+            var loadCores = Pinning.LoadCores();
+            var output = loadCores is null
+                ? await Processes.RunAsync(settings.Hey, heyArguments)
+                : await Processes.RunAsync("taskset", ["-c", loadCores, settings.Hey, .. heyArguments]);
             return HeyReport.Parse(output, textsPerRequest);
         }
     }
@@ -272,6 +388,26 @@ namespace ReferenceArchitectures.Benchmarks.ModelServer
         private static double Seconds(string text) => double.Parse(text.Trim().Split(' ')[0], CultureInfo.InvariantCulture);
     }
 
+    internal static class WarmUp
+    {
+        /// <summary>A warm-up step that compiles fewer methods than this finds the JIT quiet.</summary>
+        public const int QuietMethods = 20;
+
+        /// <summary>Runs <paramref name="step"/> (which returns the methods compiled during it) until the JIT is quiet.</summary>
+        public static async Task UntilQuietAsync(Func<Task<long>> step)
+        {
+            for (var steps = 0; steps < 60; steps++)
+            {
+                if (await step() < QuietMethods)
+                {
+                    return;
+                }
+            }
+
+            throw new InvalidOperationException("The JIT was still compiling after 60 warm-up steps.");
+        }
+    }
+
     /// <summary>The published server as a child process on 127.0.0.1, with the raw engine's thread settings.</summary>
     internal sealed class ServerProcess : IAsyncDisposable
     {
@@ -290,11 +426,24 @@ namespace ReferenceArchitectures.Benchmarks.ModelServer
 
         public long PeakRssBytes() => Memory.StatusKilobytes(_process.Id, "VmHWM:") * 1024;
 
+        /// <summary>Methods the server's JIT has compiled so far, from its /metrics (the runtime's own meter).</summary>
+        public async Task<long> CompiledMethodsAsync()
+        {
+            using var http = new HttpClient { BaseAddress = Address };
+            var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("dotnet_jit_compiled_methods_total", StringComparison.Ordinal))
+                ?? throw new InvalidOperationException("The server's /metrics has no dotnet_jit_compiled_methods_total.");
+            return (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        }
+
         public static async Task<ServerProcess> StartAsync(string dll, BenchmarkSettings settings)
         {
             var port = FreePort();
             var process = Process.Start(new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
             {
+                // Its own folder as content root, as /app in the image: a busy working directory (the repository, while
+                // something builds) would wake the configuration file watcher on every change there.
+                WorkingDirectory = Path.GetDirectoryName(dll),
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 Environment =

@@ -13,7 +13,7 @@ internal static class Report
         var text = new StringBuilder();
         text.AppendLine(Inv, $"#### Repeat {number} (load average at its end: {repeat.LoadAverage})");
         text.AppendLine();
-        text.AppendLine(Inv, $"{settings.Rounds} rounds per load, each {settings.Seconds} s of raw ONNX Runtime then {settings.Seconds} s of the server; medians of the rounds, ratio = server / raw of the same round.");
+        text.AppendLine(Inv, $"{settings.Rounds} rounds per load, each the same number of sentences (about {settings.Seconds} s) for raw ONNX Runtime and then the server; medians of the rounds, ratio = server / raw of the same round.");
         text.AppendLine();
         text.AppendLine("| Load | Raw batch | Raw sentences/s | Server sentences/s | Ratio to raw: median (min–max) | Server p50 | Raw call p50 | Server p99 | Errors |");
         text.AppendLine("|---|--:|--:|--:|---|--:|--:|--:|--:|");
@@ -32,7 +32,7 @@ internal static class Report
     public static string Summary(List<RepeatResult> repeats, BenchmarkSettings settings)
     {
         var text = new StringBuilder();
-        text.AppendLine(Inv, $"### Summary: {repeats.Count} repeats on {Machine()}, {settings.Threads} intra-op threads for raw and server, spinning between runs {(settings.SpinBetweenRuns ? "on" : "off")}");
+        text.AppendLine(Inv, $"### Summary: {repeats.Count} repeats on {Machine()}, {Pinned(settings)}, {settings.Threads} intra-op thread{(settings.Threads == 1 ? "" : "s")} for raw and server, spinning between runs {(settings.SpinBetweenRuns ? "on" : "off")}");
         text.AppendLine();
         var header = string.Join(" | ", Enumerable.Range(1, repeats.Count).Select(i => $"Ratio, repeat {i}"));
         text.AppendLine(Inv, $"| Load | Raw batch | {header} | Spread of the medians | Server p50 / raw call p50 (difference), per repeat | Errors |");
@@ -56,6 +56,10 @@ internal static class Report
         return text.ToString();
     }
 
+    private static string Pinned(BenchmarkSettings settings) => Pinning.LoadCores() is { } load
+        ? $"server and raw loop pinned to {settings.MeasuredCores} core{(settings.MeasuredCores == 1 ? "" : "s")}, hey on core(s) {load}"
+        : "not pinned (server, raw loop and hey share every core)";
+
     private static string Milliseconds(double value) => double.IsNaN(value) ? "–" : string.Create(Inv, $"{value:F1} ms");
 
     private static string RatioCell(LevelResult level) =>
@@ -66,6 +70,7 @@ internal static class Report
         var cpu = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
             : null;
-        return $"{Environment.ProcessorCount} cores ({cpu ?? "unknown CPU"}), {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+        var cores = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").Count(l => l.StartsWith("processor", StringComparison.Ordinal)) : Environment.ProcessorCount;
+        return $"{cores} cores ({cpu ?? "unknown CPU"}), {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
     }
 }
