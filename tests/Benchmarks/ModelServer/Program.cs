@@ -64,15 +64,12 @@ try
         {
             var warmUpBody = Path.Combine(work.FullName, $"warm-up-{textsPerRequest}.json");
             await File.WriteAllTextAsync(warmUpBody, Workload.RequestBody(texts.Take(textsPerRequest).ToArray()));
-            foreach (var clients in new[] { settings.Clients.Min(), settings.Clients.Max() })
+            await WarmUp.UntilQuietAsync(async () =>
             {
-                await WarmUp.UntilQuietAsync(async () =>
-                {
-                    var before = await server.CompiledMethodsAsync();
-                    await HeyRun.MeasureAsync(settings, server.Address, warmUpBody, clients, textsPerRequest, TimeSpan.FromSeconds(settings.WarmUpSeconds));
-                    return await server.CompiledMethodsAsync() - before;
-                });
-            }
+                var before = await server.CompiledMethodsAsync();
+                await HeyRun.MeasureAsync(settings, server.Address, warmUpBody, settings.Clients.Max(), textsPerRequest, TimeSpan.FromSeconds(settings.WarmUpSeconds));
+                return await server.CompiledMethodsAsync() - before;
+            });
         }
 
         var serverWarmUp = warmUpClock.Elapsed;
