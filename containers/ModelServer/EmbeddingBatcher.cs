@@ -107,11 +107,7 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
                     await WaitForMoreAsync(reader, round, expected, stoppingToken);
                 }
 
-                var started = _clock.GetTimestamp();
                 RunRound(engine, round, stoppingToken);
-                _lastRoundTexts = round.Count;
-                _lastRoundEnded = _clock.GetTimestamp();
-                _lastRunTime = _clock.GetElapsedTime(started, _lastRoundEnded);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -190,9 +186,12 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
 
     private void RunRound(EmbeddingEngine engine, List<QueuedText> round, CancellationToken stoppingToken)
     {
+        var roundStarted = _clock.GetTimestamp();
         round.Sort(static (a, b) => a.Tokens.Length.CompareTo(b.Tokens.Length));
+        var recorded = false;
         for (var start = 0; start < round.Count; start += _options.MaxBatchSize)
         {
+            var last = start + _options.MaxBatchSize >= round.Count;
             var batch = round.GetRange(start, Math.Min(_options.MaxBatchSize, round.Count - start));
             // A request cancelled while earlier batches ran needs no model time.
             batch.RemoveAll(static text => text.Job.IsFinished);
@@ -211,6 +210,7 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
             catch (Exception error) when (error is not OperationCanceledException)
 #pragma warning restore CA1031
             {
+                recorded |= last && RecordRound(round.Count, roundStarted);
                 foreach (var text in batch)
                 {
                     text.Job.Fail(error);
@@ -220,11 +220,30 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
             }
 
             BatchCompleted?.Invoke(batch.Count, TimeProvider.System.GetElapsedTime(started).TotalSeconds);
+            // Recorded before the round's last answers go out, so that a client's next text always meets this round's
+            // figures, never the previous round's (under CPU contention the answers can overtake the consumer).
+            recorded |= last && RecordRound(round.Count, roundStarted);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Job.Complete(batch[i].Index, embeddings[i]);
             }
         }
+
+        if (!recorded)
+        {
+            RecordRound(round.Count, roundStarted);
+        }
+    }
+
+    /// <summary>
+    /// The figures the next round's wait uses: this round's size, when it ended and how long it ran.
+    /// </summary>
+    private bool RecordRound(int texts, long started)
+    {
+        _lastRoundTexts = texts;
+        _lastRoundEnded = _clock.GetTimestamp();
+        _lastRunTime = _clock.GetElapsedTime(started, _lastRoundEnded);
+        return true;
     }
 
     private readonly record struct QueuedText(EmbeddingJob Job, int Index, TokenizedText Tokens);
