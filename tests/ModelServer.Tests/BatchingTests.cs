@@ -11,9 +11,7 @@ public sealed class BatchingTests
         // The batcher's clock never moves: a batcher that waited for more texts would wait for ever. The client's
         // timeout only stops a hang; no duration is measured.
         var clock = new FrozenClock();
-        await using var server = await RunningServer.StartAsync(
-            new Dictionary<string, string?> { ["ModelServer:MaxBatchWait"] = "00:00:01" },
-            services: services => services.AddSingleton<TimeProvider>(clock));
+        await using var server = await StartWithClockAsync(clock);
         using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
         using var response = await server.Client.PostAsJsonAsync("/v1/embeddings", new { input = "One sentence, and nobody else asking." }, hang.Token);
@@ -26,17 +24,8 @@ public sealed class BatchingTests
     public async Task After_a_round_the_batcher_waits_for_as_many_texts_as_it_held()
     {
         var clock = new FrozenClock();
-        await using var server = await RunningServer.StartAsync(
-            new Dictionary<string, string?> { ["ModelServer:MaxBatchWait"] = "00:00:01" },
-            services: services => services.AddSingleton<TimeProvider>(clock));
-        var batches = new List<int>();
-        server.Services.GetRequiredService<EmbeddingBatcher>().BatchCompleted += (size, _) =>
-        {
-            lock (batches)
-            {
-                batches.Add(size);
-            }
-        };
+        await using var server = await StartWithClockAsync(clock);
+        var batches = RecordBatches(server);
         using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         (await server.Client.PostAsJsonAsync("/v1/embeddings", new { input = new[] { "first of two", "second of two" } }, hang.Token)).EnsureSuccessStatusCode();
 
@@ -62,17 +51,8 @@ public sealed class BatchingTests
     public async Task While_texts_keep_coming_the_batcher_keeps_waiting_and_a_gap_ends_the_wait()
     {
         var clock = new ManualClock();
-        await using var server = await RunningServer.StartAsync(
-            new Dictionary<string, string?> { ["ModelServer:MaxBatchWait"] = "00:00:01" },
-            services: services => services.AddSingleton<TimeProvider>(clock));
-        var batches = new List<int>();
-        server.Services.GetRequiredService<EmbeddingBatcher>().BatchCompleted += (size, _) =>
-        {
-            lock (batches)
-            {
-                batches.Add(size);
-            }
-        };
+        await using var server = await StartWithClockAsync(clock);
+        var batches = RecordBatches(server);
         using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         (await server.Client.PostAsJsonAsync("/v1/embeddings", new { input = new[] { "one of four", "two of four", "three of four", "four of four" } }, hang.Token)).EnsureSuccessStatusCode();
 
@@ -99,9 +79,7 @@ public sealed class BatchingTests
     public async Task The_wait_after_a_round_ends_when_it_has_lasted_as_long_as_a_run_even_while_texts_keep_coming()
     {
         var clock = new ManualClock();
-        await using var server = await RunningServer.StartAsync(
-            new Dictionary<string, string?> { ["ModelServer:MaxBatchWait"] = "00:00:01" },
-            services: services => services.AddSingleton<TimeProvider>(clock));
+        await using var server = await StartWithClockAsync(clock);
         using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         (await server.Client.PostAsJsonAsync("/v1/embeddings", new { input = new[] { "one of four", "two of four", "three of four", "four of four" } }, hang.Token)).EnsureSuccessStatusCode();
 
@@ -115,6 +93,25 @@ public sealed class BatchingTests
         (await server.Client.PostAsJsonAsync("/v1/embeddings", new { input = "a sixth text" }, hang.Token)).EnsureSuccessStatusCode();
         (await first).EnsureSuccessStatusCode();
         Assert.Equal(1, clock.TimersCreated);
+    }
+
+    /// <summary>A server whose batcher waits up to 1 s (MaxBatchWait) and keeps time by <paramref name="clock"/>.</summary>
+    private static Task<RunningServer> StartWithClockAsync(TimeProvider clock) => RunningServer.StartAsync(
+        new Dictionary<string, string?> { ["ModelServer:MaxBatchWait"] = "00:00:01" },
+        services: services => services.AddSingleton(clock));
+
+    /// <summary>The size of every model run from now on, in order.</summary>
+    private static List<int> RecordBatches(RunningServer server)
+    {
+        var batches = new List<int>();
+        server.Services.GetRequiredService<EmbeddingBatcher>().BatchCompleted += (size, _) =>
+        {
+            lock (batches)
+            {
+                batches.Add(size);
+            }
+        };
+        return batches;
     }
 
     /// <summary>A clock whose time moves only when the test sets it; the test fires its timers.</summary>
