@@ -210,7 +210,12 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
             catch (Exception error) when (error is not OperationCanceledException)
 #pragma warning restore CA1031
             {
-                recorded |= last && RecordRound(round.Count, roundStarted);
+                if (last)
+                {
+                    RecordRound(round.Count, roundStarted);
+                    recorded = true;
+                }
+
                 foreach (var text in batch)
                 {
                     text.Job.Fail(error);
@@ -222,7 +227,12 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
             BatchCompleted?.Invoke(batch.Count, TimeProvider.System.GetElapsedTime(started).TotalSeconds);
             // Recorded before the round's last answers go out, so that a client's next text always meets this round's
             // figures, never the previous round's (under CPU contention the answers can overtake the consumer).
-            recorded |= last && RecordRound(round.Count, roundStarted);
+            if (last)
+            {
+                RecordRound(round.Count, roundStarted);
+                recorded = true;
+            }
+
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Job.Complete(batch[i].Index, embeddings[i]);
@@ -238,12 +248,11 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
     /// <summary>
     /// The figures the next round's wait uses: this round's size, when it ended and how long it ran.
     /// </summary>
-    private bool RecordRound(int texts, long started)
+    private void RecordRound(int texts, long started)
     {
         _lastRoundTexts = texts;
         _lastRoundEnded = _clock.GetTimestamp();
         _lastRunTime = _clock.GetElapsedTime(started, _lastRoundEnded);
-        return true;
     }
 
     private readonly record struct QueuedText(EmbeddingJob Job, int Index, TokenizedText Tokens);

@@ -264,26 +264,19 @@ namespace ReferenceArchitectures.Benchmarks.ModelServer
     /// <summary>The engine alone, as the server runs it: tokenizing included, one call after another, no HTTP.</summary>
     internal static class RawRun
     {
-        /// <summary>Runs at least <paramref name="sentences"/> sentences, whole batches.</summary>
-        public static RawResult Measure(EmbeddingEngine engine, string[] batch, int sentences)
-        {
-            var calls = new double[(sentences + batch.Length - 1) / batch.Length];
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < calls.Length; i++)
-            {
-                var started = Stopwatch.GetTimestamp();
-                engine.Embed(batch, CancellationToken.None);
-                calls[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            }
+        /// <summary>Runs whole batches until at least <paramref name="sentences"/> sentences are done.</summary>
+        public static RawResult Measure(EmbeddingEngine engine, string[] batch, int sentences) =>
+            Run(engine, batch, (calls, _) => calls * batch.Length < sentences);
 
-            return new RawResult(calls.Length * batch.Length / clock.Elapsed.TotalSeconds, Stats.Median(calls));
-        }
+        /// <summary>Runs whole batches for <paramref name="duration"/>.</summary>
+        public static RawResult Measure(EmbeddingEngine engine, string[] batch, TimeSpan duration) =>
+            Run(engine, batch, (_, elapsed) => elapsed < duration);
 
-        public static RawResult Measure(EmbeddingEngine engine, string[] batch, TimeSpan duration)
+        private static RawResult Run(EmbeddingEngine engine, string[] batch, Func<int, TimeSpan, bool> more)
         {
             var calls = new List<double>();
             var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < duration)
+            while (more(calls.Count, clock.Elapsed))
             {
                 var started = Stopwatch.GetTimestamp();
                 engine.Embed(batch, CancellationToken.None);
