@@ -1,9 +1,6 @@
 using System.Globalization;
-using System.Text.Json;
 using Amazon.CDK;
 using Amazon.CDK.AWS.Apigatewayv2;
-using Amazon.CDK.AwsApigatewayv2Authorizers;
-using Amazon.CDK.AwsApigatewayv2Integrations;
 using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Lambda;
@@ -50,9 +47,21 @@ public sealed class LambdaBedrockStack : Stack
         StreamFunction = streamFunction;
 
         // The buffered function behind an HTTP API, the streaming one behind a Function URL.
-        var apiTarget = LiveAlias(props, apiFunction, "InferenceApiLive");
-        var streamTarget = LiveAlias(props, streamFunction, "InferenceStreamLive");
-        (HttpApi, ChatEndpointUrl, var chatRouteArns) = CreateApi(props, apiTarget);
+        var apiTarget = FunctionHttpApi.LiveAlias(this, apiFunction, "InferenceApiLive", props.ProvisionedConcurrentExecutions);
+        var streamTarget = FunctionHttpApi.LiveAlias(this, streamFunction, "InferenceStreamLive", props.ProvisionedConcurrentExecutions);
+        var chatApi = FunctionHttpApi.AddTo(this, new FunctionHttpApiOptions(
+            "ChatApi", "Chat completion API of the Lambda + Bedrock reference architecture.", "chat-api-access", [ChatRoutePath], apiTarget, "ConverseIntegration")
+        {
+            IamAuthorization = props.ApiAuthorization == ApiAuthorization.Iam,
+            OpenRoutesReason = NagReasons.UnauthenticatedApi,
+            ThrottlingRateLimit = props.ThrottlingRateLimit,
+            ThrottlingBurstLimit = props.ThrottlingBurstLimit,
+            LogRetention = props.LogRetention,
+            LogRemovalPolicy = props.LogRemovalPolicy,
+        });
+        HttpApi = chatApi.Api;
+        ChatEndpointUrl = chatApi.RouteUrls[ChatRoutePath];
+        var chatRouteArns = chatApi.IamRouteArns;
         FunctionUrl = streamTarget.AddFunctionUrl(new FunctionUrlOptions
         {
             AuthType = FunctionUrlAuthType.AWS_IAM,
@@ -65,8 +74,8 @@ public sealed class LambdaBedrockStack : Stack
             KeyDescription = "Encrypts the alarm notifications of the Lambda + Bedrock stack.",
         });
         AlarmTopic = alarms.Topic;
-        AddFunctionAlarms(alarms, apiFunction, "InferenceApi", props.ApiTimeoutSeconds);
-        AddFunctionAlarms(alarms, streamFunction, "InferenceStream", props.StreamTimeoutSeconds);
+        FunctionHttpApi.AddFunctionAlarms(alarms, apiFunction, "InferenceApi", props.ApiTimeoutSeconds);
+        FunctionHttpApi.AddFunctionAlarms(alarms, streamFunction, "InferenceStream", props.StreamTimeoutSeconds);
         AddStreamFailureAlarm(alarms, streamFunction);
         alarms.AddAlarm("ChatApiServerErrors", HttpApi.MetricServerError(new MetricOptions { Period = Duration.Minutes(1), Statistic = Stats.SUM }),
             threshold: 1, evaluationPeriods: 1, "The chat API returned 5xx responses.");
@@ -149,75 +158,6 @@ public sealed class LambdaBedrockStack : Stack
         return function;
     }
 
-    /// <summary>The function itself, or a <c>live</c> alias that keeps provisioned concurrency warm.</summary>
-    private IFunction LiveAlias(LambdaBedrockStackProps props, Function function, string aliasId) =>
-        props.ProvisionedConcurrentExecutions == 0
-            ? function
-            : new Amazon.CDK.AWS.Lambda.Alias(this, aliasId, new Amazon.CDK.AWS.Lambda.AliasProps
-            {
-                AliasName = "live",
-                Version = function.CurrentVersion,
-                ProvisionedConcurrentExecutions = props.ProvisionedConcurrentExecutions,
-            });
-
-    /// <returns>The API, the chat route's URL, and the execute-api ARN of each route a caller signs for (none when authorization is off).</returns>
-    private (IHttpApi Api, string Url, IReadOnlyList<string> IamRouteArns) CreateApi(LambdaBedrockStackProps props, IFunction target)
-    {
-        var api = new HttpApi(this, "ChatApi", new HttpApiProps
-        {
-            Description = "Chat completion API of the Lambda + Bedrock reference architecture.",
-            // The stage is added below with throttling, which the default stage cannot take.
-            CreateDefaultStage = false,
-        });
-        var stage = api.AddStage("DefaultStage", new HttpStageOptions
-        {
-            StageName = "$default",
-            AutoDeploy = true,
-            Throttle = new ThrottleSettings { RateLimit = props.ThrottlingRateLimit, BurstLimit = props.ThrottlingBurstLimit },
-        });
-
-        // API Gateway delivers access logs as a vended log: outside /aws/vendedlogs/ each group is added to the account's
-        // CloudWatch Logs resource policy (5,120 characters at most), and deploys fail once busy accounts fill it. The
-        // stack name keeps the name unique per stack; the construct id (and so the logical id) stays as it was.
-        var accessLogs = new LogGroup(this, "ChatApiAccessLogs", new LogGroupProps
-        {
-            LogGroupName = $"/aws/vendedlogs/apigateway/{Aws.STACK_NAME}/chat-api-access",
-            Retention = props.LogRetention,
-            RemovalPolicy = props.LogRemovalPolicy,
-        });
-
-        // The HttpStage L2 of CDK 2.160 has no access-log option; set it on the CloudFormation resource.
-        var cfnStage = (CfnStage)stage.Node.DefaultChild!;
-        cfnStage.AccessLogSettings = new CfnStage.AccessLogSettingsProperty
-        {
-            DestinationArn = accessLogs.LogGroupArn,
-            Format = AccessLogFormat,
-        };
-
-        Amazon.CDK.AWS.Apigatewayv2.HttpMethod[] methods = [Amazon.CDK.AWS.Apigatewayv2.HttpMethod.POST];
-        var routes = api.AddRoutes(new AddRoutesOptions
-        {
-            Path = ChatRoutePath,
-            Methods = methods,
-            Integration = new HttpLambdaIntegration("ConverseIntegration", target),
-            Authorizer = props.ApiAuthorization == ApiAuthorization.Iam ? new HttpIamAuthorizer() : new HttpNoneAuthorizer(),
-        });
-        if (props.ApiAuthorization == ApiAuthorization.None)
-        {
-            foreach (var route in routes)
-            {
-                NagAcknowledgements.Acknowledge(route, "AwsSolutions-APIG4", NagReasons.UnauthenticatedApi);
-            }
-
-            return (api, stage.Url + ChatRoutePath.TrimStart('/'), []);
-        }
-
-        // A signed request is authorized against arn:...:execute-api:region:account:api-id/stage/METHOD/path
-        // (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html).
-        var routeArns = methods.Select(method => api.ArnForExecuteApi(method.ToString(), ChatRoutePath, stage.StageName)).ToList();
-        return (api, stage.Url + ChatRoutePath.TrimStart('/'), routeArns);
-    }
-
     /// <summary>
     /// The caller's side of both endpoints, as a managed policy the user attaches instead of writing one. A Function URL
     /// with AWS_IAM auth checks <c>lambda:InvokeFunctionUrl</c> and, for URLs created since October 2025,
@@ -260,18 +200,6 @@ public sealed class LambdaBedrockStack : Stack
         });
     }
 
-    private static void AddFunctionAlarms(EncryptedAlarmTopic alarms, Function function, string name, int timeoutSeconds)
-    {
-        var minute = Duration.Minutes(1);
-        alarms.AddAlarm(name + "Errors", function.MetricErrors(new MetricOptions { Period = minute, Statistic = Stats.SUM }),
-            threshold: 1, evaluationPeriods: 1, $"{name} reported errors.");
-        alarms.AddAlarm(name + "Throttles", function.MetricThrottles(new MetricOptions { Period = minute, Statistic = Stats.SUM }),
-            threshold: 1, evaluationPeriods: 1, $"{name} was throttled: raise reserved concurrency or the account limit.");
-        // 80% of the timeout: a p99 this close to the limit means requests are about to time out.
-        alarms.AddAlarm(name + "DurationNearTimeout", function.MetricDuration(new MetricOptions { Period = Duration.Minutes(5), Statistic = Stats.P(99) }),
-            threshold: timeoutSeconds * 1000 * 0.8, evaluationPeriods: 1, $"{name}'s p99 duration is above 80% of its {timeoutSeconds}-second timeout.");
-    }
-
     /// <summary>
     /// A stream that fails after its first token ends with an SSE error event and counts as a success in Lambda's
     /// Errors metric. The function counts it itself in an Embedded Metric Format log line
@@ -294,20 +222,4 @@ public sealed class LambdaBedrockStack : Stack
 
     /// <summary>The namespace of the function's Embedded Metric Format metrics.</summary>
     public const string StreamFailureNamespace = ChatFunctionContract.StreamFailureNamespace;
-
-    private static string AccessLogFormat { get; } = JsonSerializer.Serialize(new Dictionary<string, string>
-    {
-        ["requestId"] = "$context.requestId",
-        ["requestTime"] = "$context.requestTime",
-        ["sourceIp"] = "$context.identity.sourceIp",
-        ["caller"] = "$context.identity.caller",
-        ["userArn"] = "$context.identity.userArn",
-        ["routeKey"] = "$context.routeKey",
-        ["status"] = "$context.status",
-        ["protocol"] = "$context.protocol",
-        ["responseLength"] = "$context.responseLength",
-        ["responseLatency"] = "$context.responseLatency",
-        ["integrationLatency"] = "$context.integrationLatency",
-        ["integrationError"] = "$context.integrationErrorMessage",
-    });
 }

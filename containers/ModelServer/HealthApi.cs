@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 
 namespace ReferenceArchitectures.ModelServer;
@@ -19,3 +20,12 @@ public static class HealthApi
         return app;
     }
 }
+
+/// <summary>A health answer; when ready, the model and where it runs (<c>cpu</c> or <c>cuda</c>), so that a GPU
+/// task that fell back to the CPU is visible from outside.</summary>
+public sealed record HealthStatus(string Status, string? Model = null, string? ExecutionProvider = null);
+
+/// <summary>The server's own answers; the API's contracts are in <see cref="Embeddings.Api.EmbeddingsApiJsonContext"/>.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(HealthStatus))]
+public sealed partial class ModelServerJsonContext : JsonSerializerContext;

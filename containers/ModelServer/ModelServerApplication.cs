@@ -29,6 +29,7 @@ public static class ModelServerApplication
             // OpenAI's wire names are snake_case; the source-generated contracts take the naming from these options.
             json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, ModelServerJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, Embeddings.Api.EmbeddingsApiJsonContext.Default);
         });
 
         builder.Services.AddSingleton<EmbeddingModelHost>().AddHostedService(services => services.GetRequiredService<EmbeddingModelHost>());

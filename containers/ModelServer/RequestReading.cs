@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ReferenceArchitectures.Embeddings.Api;
 
 namespace ReferenceArchitectures.ModelServer;
 
@@ -12,27 +13,17 @@ internal static class RequestReading
     {
         if (!request.HasJsonContentType())
         {
-            return (null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "The request body must be JSON, with Content-Type: application/json."));
+            return (null, Problems.Create(EmbeddingsApiRules.NotJson));
         }
 
         try
         {
             var value = await JsonSerializer.DeserializeAsync(request.Body, contract, cancellationToken);
-            return value is null
-                ? (null, Problems.Create(StatusCodes.Status400BadRequest, "Invalid request", "The request body must be a JSON object, not null."))
-                : (value, null);
-        }
-        catch (RequestContractException error)
-        {
-            return (null, Problems.Create(StatusCodes.Status400BadRequest, "Invalid request", $"{Field(error.Path)} {error.Message}"));
+            return value is null ? (null, Problems.Create(EmbeddingsApiRules.NullBody)) : (value, null);
         }
         catch (JsonException error)
         {
-            // System.Text.Json's own messages name .NET types; say where the body went wrong instead.
-            string[] location = [.. error.Path is { Length: > 1 } path ? [Field(path)] : Array.Empty<string>(),
-                .. error.LineNumber is { } line ? [$"line {line + 1}, byte {error.BytePositionInLine + 1}"] : Array.Empty<string>()];
-            return (null, Problems.Create(StatusCodes.Status400BadRequest, "Invalid request",
-                $"The request body is not valid JSON for this endpoint, or a field has the wrong type ({string.Join(", at ", location)})."));
+            return (null, Problems.Create(EmbeddingsApiRules.FromJsonError(error)));
         }
         catch (BadHttpRequestException error)
         {
@@ -40,15 +31,18 @@ internal static class RequestReading
             return (null, Problems.Create(error.StatusCode, error.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request", error.Message));
         }
     }
-
-    private static string Field(string? path) => path is null or "$" ? "The body" : path.TrimStart('$').TrimStart('.');
 }
 
 /// <summary>RFC 9457 problem documents for the API's answers.</summary>
 internal static class Problems
 {
-    public static ProblemHttpResult Create(int status, string title, string detail, IDictionary<string, object?>? extensions = null) =>
-        TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
+    public static ProblemHttpResult Create(int status, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title);
+
+    /// <summary>The API's own problem (the rules every host shares).</summary>
+    public static ProblemHttpResult Create(ApiProblem problem) =>
+        TypedResults.Problem(detail: problem.Detail, statusCode: problem.Status, title: problem.Title,
+            extensions: problem.Extensions?.ToDictionary(pair => pair.Key, object? (pair) => pair.Value));
 
     /// <summary>503 with Retry-After: the model is still loading, or the queue is full.</summary>
     public static ProblemHttpResult Unavailable(HttpContext context, int retryAfterSeconds, string detail)

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ReferenceArchitectures.LambdaRuntime;
 
 namespace ReferenceArchitectures.Functions.InferenceApi;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using ReferenceArchitectures.LambdaRuntime;
 
 namespace ReferenceArchitectures.Functions.InferenceApi;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using ReferenceArchitectures.Testing.Iam;
 using ReferenceArchitectures.Testing.LocalBedrock;
 using ReferenceArchitectures.Testing.LocalRuntimeApi;
+using ReferenceArchitectures.Testing.StackTemplates;
 
 namespace ReferenceArchitectures.InferenceApi.Tests;
 
@@ -15,18 +16,6 @@ namespace ReferenceArchitectures.InferenceApi.Tests;
 /// </summary>
 public sealed class FunctionProcess : IAsyncDisposable
 {
-    /// <summary>
-    /// Names Lambda sets itself and refuses in a function's configuration: a template that sets one does not deploy
-    /// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
-    /// </summary>
-    public static IReadOnlySet<string> ReservedVariables { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME",
-        "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-        "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
-    };
-
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _stdout = new();
     private readonly ConcurrentQueue<string> _stderr = new();
@@ -48,35 +37,6 @@ public sealed class FunctionProcess : IAsyncDisposable
     public IReadOnlyCollection<string> StandardError => _stderr;
 
     public bool HasExited => _process.HasExited;
-
-    /// <summary>
-    /// The environment Lambda gives <paramref name="function"/>: the template's variables, and what Lambda sets
-    /// (<paramref name="lambdaSets"/>; the handler string and memory come from the template).
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The template sets a variable Lambda reserves.</exception>
-    public static Dictionary<string, string> LambdaEnvironment(TemplateFunction function, IReadOnlyDictionary<string, string> lambdaSets)
-    {
-        ArgumentNullException.ThrowIfNull(function);
-        ArgumentNullException.ThrowIfNull(lambdaSets);
-        if (function.Environment.Keys.FirstOrDefault(ReservedVariables.Contains) is { } reserved)
-        {
-            throw new InvalidOperationException($"The template sets {reserved} on {function.Name}; Lambda reserves that name and refuses the configuration.");
-        }
-
-        var environment = new Dictionary<string, string>(function.Environment, StringComparer.Ordinal)
-        {
-            ["_HANDLER"] = function.Handler,
-            ["AWS_LAMBDA_FUNCTION_NAME"] = function.Name,
-            ["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST",
-            ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = function.MemorySizeMb.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        foreach (var (name, value) in lambdaSets)
-        {
-            environment[name] = value;
-        }
-
-        return environment;
-    }
 
     /// <param name="overrides">Set on top of the template's environment; a null value removes the variable.</param>
     public static async Task<FunctionProcess> StartAsync(
@@ -111,7 +71,7 @@ public sealed class FunctionProcess : IAsyncDisposable
             ["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = bedrock.Endpoint.ToString(),
         };
 
-        var environment = LambdaEnvironment(function, lambdaSets);
+        var environment = function.LambdaEnvironment(lambdaSets);
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

@@ -4,12 +4,6 @@ using ReferenceArchitectures.Testing.StackTemplates;
 
 namespace ReferenceArchitectures.InferenceApi.Tests;
 
-/// <summary>One Lambda function as the template configures it: what Lambda reads to start it.</summary>
-/// <param name="Name">Its local name: the logical id (the deployed function gets a generated name).</param>
-/// <param name="Environment">Its environment variables, references resolved to the local names.</param>
-/// <param name="Role">The logical id of its execution role, whose credentials its calls are signed with.</param>
-public sealed record TemplateFunction(string Name, string Handler, int MemorySizeMb, TimeSpan Timeout, IReadOnlyDictionary<string, string> Environment, string Role);
-
 /// <summary>A metric an alarm of the template watches, with its dimensions' values resolved to the local names.</summary>
 public sealed record AlarmMetric(string Namespace, string MetricName, IReadOnlyDictionary<string, string> Dimensions);
 
@@ -43,28 +37,11 @@ public sealed class LambdaBedrockTemplate(StackTemplate template)
             .Select(r => KeyValuePair.Create(r.Key, r.Value!.AsObject())).Single(which).Value)));
 
     /// <summary>The function the HTTP API's <c>POST /v1/chat</c> route integrates with.</summary>
-    public TemplateFunction ApiFunction
-    {
-        get
-        {
-            var routeKey = "POST " + LambdaBedrockStack.ChatRoutePath;
-            var route = template.OfType("AWS::ApiGatewayV2::Route").Where(r => (string?)r.Value["Properties"]?["RouteKey"] == routeKey).ToList();
-            if (route.Count != 1)
-            {
-                throw new InvalidOperationException($"Expected one route '{routeKey}', found {route.Count}.");
-            }
-
-            // Target: "integrations/" joined with a Ref to the integration.
-            var integrationId = (route[0].Value["Properties"]?["Target"]?["Fn::Join"]?[1]?.AsArray() ?? [])
-                .Select(StackTemplate.RefTarget).OfType<string>().SingleOrDefault()
-                ?? throw new InvalidOperationException($"Route '{routeKey}' has no integrations/<id> target.");
-            return FunctionInvokedBy(template.Resource(integrationId)["Properties"]?["IntegrationUri"]);
-        }
-    }
+    public TemplateFunction ApiFunction => template.RouteFunction("POST " + LambdaBedrockStack.ChatRoutePath);
 
     /// <summary>The function the Function URL invokes.</summary>
     public TemplateFunction StreamFunction =>
-        FunctionInvokedBy(template.OnlyOfType("AWS::Lambda::Url").Value["Properties"]?["TargetFunctionArn"]);
+        template.FunctionInvokedBy(template.OnlyOfType("AWS::Lambda::Url").Value["Properties"]?["TargetFunctionArn"]);
 
     /// <summary>The metrics outside AWS's own namespaces that the template's alarms watch for <paramref name="function"/>.</summary>
     public IReadOnlyList<AlarmMetric> CustomMetricAlarms(TemplateFunction function)
@@ -76,31 +53,5 @@ public sealed class LambdaBedrockTemplate(StackTemplate template)
             .Select(alarm => new AlarmMetric((string)alarm["Namespace"]!, (string)alarm["MetricName"]!,
                 (alarm["Dimensions"]?.AsArray() ?? []).ToDictionary(d => (string)d!["Name"]!, d => template.Resolve(d!["Value"]), StringComparer.Ordinal)))
             .Where(metric => metric.Dimensions.Values.Contains(function.Name))];
-    }
-
-    // An integration or a URL names the function by its ARN, or by a `live` alias's when provisioned concurrency is on.
-    private TemplateFunction FunctionInvokedBy(JsonNode? target)
-    {
-        var id = StackTemplate.GetAttTarget(target, "Arn")
-            ?? (StackTemplate.RefTarget(target) is { } alias && template.TypeOf(alias) == "AWS::Lambda::Alias"
-                ? StackTemplate.RefTarget(template.Resource(alias)["Properties"]?["FunctionName"])
-                : null)
-            ?? throw new InvalidOperationException($"Cannot tell which function {target?.ToJsonString()} invokes.");
-        var resource = template.Resource(id);
-        if ((string?)resource["Type"] != "AWS::Lambda::Function")
-        {
-            throw new InvalidOperationException($"{target?.ToJsonString()} invokes {id}, which is not an AWS::Lambda::Function.");
-        }
-
-        var properties = resource["Properties"]!;
-        var variables = properties["Environment"]?["Variables"]?.AsObject() ?? [];
-        return new TemplateFunction(
-            id,
-            (string)properties["Handler"]!,
-            // Lambda's defaults when the template leaves them out (AWS::Lambda::Function: MemorySize 128, Timeout 3).
-            (int?)properties["MemorySize"] ?? 128,
-            TimeSpan.FromSeconds((int?)properties["Timeout"] ?? 3),
-            variables.ToDictionary(v => v.Key, v => template.Resolve(v.Value), StringComparer.Ordinal),
-            StackTemplate.GetAttTarget(properties["Role"], "Arn") ?? throw new InvalidOperationException($"{id}'s Role is not a Fn::GetAtt of a role's Arn."));
     }
 }

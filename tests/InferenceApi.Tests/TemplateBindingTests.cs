@@ -79,7 +79,7 @@ public sealed class TemplateBindingTests : IAsyncLifetime
         var broken = LambdaBedrockTemplate.Default.With(IsFunctionWithHandler(ChatHandlers.ConverseHandler), function =>
             function["Properties"]!["Environment"]!["Variables"]!["AWS_REGION"] = "eu-west-1");
 
-        var error = Assert.Throws<InvalidOperationException>(() => FunctionProcess.LambdaEnvironment(broken.ApiFunction, new Dictionary<string, string>()));
+        var error = Assert.Throws<InvalidOperationException>(() => TemplateFunctions.LambdaEnvironment(broken.ApiFunction, new Dictionary<string, string>()));
 
         Assert.Contains("AWS_REGION", error.Message, StringComparison.Ordinal);
     }
@@ -87,7 +87,7 @@ public sealed class TemplateBindingTests : IAsyncLifetime
     // The names ChatSettings, the function's one reader of its configuration, asks for, given what Lambda would set.
     private static List<string> VariablesTheFunctionIgnores(TemplateFunction function)
     {
-        var environment = FunctionProcess.LambdaEnvironment(function, new Dictionary<string, string> { ["AWS_REGION"] = StackTemplate.Region });
+        var environment = TemplateFunctions.LambdaEnvironment(function, new Dictionary<string, string> { ["AWS_REGION"] = StackTemplate.Region });
         var read = new HashSet<string>(StringComparer.Ordinal);
         _ = ChatSettings.FromEnvironment(name =>
         {

@@ -2,7 +2,10 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace ReferenceArchitectures.ModelServer;
+namespace ReferenceArchitectures.Embeddings.Api;
+
+// The OpenAI-shaped embeddings API that both hosts of the model serve: the model server (patterns 2 and 3) and the
+// Lambda function (functions/EmbeddingsApi). The wire names are snake_case (EmbeddingsApiJsonContext).
 
 /// <summary>
 /// OpenAI's embeddings request (https://platform.openai.com/docs/api-reference/embeddings/create). Unknown fields
@@ -34,6 +37,7 @@ public sealed record EmbeddingsResponse(
 {
     [JsonPropertyName("object")]
     [JsonPropertyOrder(-1)]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "System.Text.Json writes instance properties only.")]
     public string ObjectType => "list";
 }
 
@@ -42,6 +46,7 @@ public sealed record EmbeddingItem(int Index, [property: JsonConverter(typeof(Ve
 {
     [JsonPropertyName("object")]
     [JsonPropertyOrder(-1)]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "System.Text.Json writes instance properties only.")]
     public string ObjectType => "embedding";
 }
 
@@ -70,14 +75,11 @@ public sealed record SimilarityResponse(
 {
     [JsonPropertyName("object")]
     [JsonPropertyOrder(-1)]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "System.Text.Json writes instance properties only.")]
     public string ObjectType => "list";
 }
 
 public sealed record SimilarityScore(int Index, float Score);
-
-/// <summary>A health answer; when ready, the model and where it runs (<c>cpu</c> or <c>cuda</c>), so that a GPU
-/// task that fell back to the CPU is visible from outside.</summary>
-public sealed record HealthStatus(string Status, string? Model = null, string? ExecutionProvider = null);
 
 /// <summary>A field the contract cannot accept; its message goes to the client as is.</summary>
 public sealed class RequestContractException(string message) : JsonException(message);
@@ -136,7 +138,7 @@ public sealed class VectorConverter : JsonConverter<EmbeddingVector>
     public override EmbeddingVector Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.TokenType == JsonTokenType.String
             ? new EmbeddingVector(MemoryMarshal.Cast<byte, float>(reader.GetBytesFromBase64()).ToArray(), AsBase64: true)
-            : new EmbeddingVector(JsonSerializer.Deserialize(ref reader, ModelServerJsonContext.Default.SingleArray) ?? [], AsBase64: false);
+            : new EmbeddingVector(JsonSerializer.Deserialize(ref reader, EmbeddingsApiJsonContext.Default.SingleArray) ?? [], AsBase64: false);
 
     public override void Write(Utf8JsonWriter writer, EmbeddingVector value, JsonSerializerOptions options)
     {
@@ -163,6 +165,5 @@ public sealed class VectorConverter : JsonConverter<EmbeddingVector>
 [JsonSerializable(typeof(EmbeddingsResponse))]
 [JsonSerializable(typeof(SimilarityRequest))]
 [JsonSerializable(typeof(SimilarityResponse))]
-[JsonSerializable(typeof(HealthStatus))]
 [JsonSerializable(typeof(float[]))]
-public sealed partial class ModelServerJsonContext : JsonSerializerContext;
+public sealed partial class EmbeddingsApiJsonContext : JsonSerializerContext;

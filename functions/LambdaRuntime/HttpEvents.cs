@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace ReferenceArchitectures.Functions.InferenceApi;
+namespace ReferenceArchitectures.LambdaRuntime;
 
 // The parts of the payload format 2.0 event that API Gateway HTTP APIs and Lambda Function URLs send,
 // and the response shape they expect back. Documented at
