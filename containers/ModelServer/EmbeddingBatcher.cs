@@ -21,7 +21,7 @@ namespace ReferenceArchitectures.ModelServer;
 /// running. A fixed deadline instead split 16 returning clients into two batches of 8 on one core, where taking in a
 /// request costs about half a millisecond and 16 of them outlast a 2 ms wait. A text that arrives at an idle model
 /// with nothing else waiting (no round in the last <see cref="ModelServerOptions.MaxBatchWait"/>, or a lone client's
-/// next text) runs at once, on the request's own thread when the model is free and nothing is queued.
+/// next text) runs at once.
 /// </para>
 /// <para>
 /// The queue is bounded by admission rather than by the channel's own capacity: a request's texts are admitted all
@@ -44,14 +44,6 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private int _queuedTexts;
 
-    /// <summary>
-    /// The model, one holder at a time: the consumer, from taking a round's texts until the round's answers are out, or
-    /// a request that runs its own texts at once because nothing else wants the model.
-    /// </summary>
-    private readonly SemaphoreSlim _model = new(1, 1);
-    private EmbeddingEngine? _engine;
-    private CancellationToken _stopping;
-
     /// <summary>Texts in the last round, and when it ended: the clients it answered may be about to send more.</summary>
     private int _lastRoundTexts;
     private long _lastRoundEnded;
@@ -71,11 +63,6 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
     public Task<TextEmbedding[]>? TryEnqueue(IReadOnlyList<TokenizedText> texts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        if (TryRunAtOnce(texts, cancellationToken) is { } done)
-        {
-            return done;
-        }
-
         if (Interlocked.Add(ref _queuedTexts, texts.Count) > _options.QueueCapacity)
         {
             Interlocked.Add(ref _queuedTexts, -texts.Count);
@@ -94,51 +81,6 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
         return job.Completion;
     }
 
-    /// <summary>
-    /// The fast path: when the model is free, nothing is queued and no round's clients are about to send more, the
-    /// request's texts run at once on its own thread. That spares a lone client two thread hand-overs (to the consumer
-    /// and back), a fair part of what the server adds to a lone request on one slow core.
-    /// </summary>
-    private Task<TextEmbedding[]>? TryRunAtOnce(IReadOnlyList<TokenizedText> texts, CancellationToken cancellationToken)
-    {
-        var engine = Volatile.Read(ref _engine);
-        if (engine is null || texts.Count > _options.MaxBatchSize || QueueDepth > 0 || !_model.Wait(0, CancellationToken.None))
-        {
-            return null;
-        }
-
-        try
-        {
-            // Read while holding the model: the last round's figures are written by its holder.
-            if (QueueDepth > 0 || ExpectedTexts() > texts.Count)
-            {
-                return null;
-            }
-
-            var job = new EmbeddingJob(texts.Count, cancellationToken);
-            var round = new List<QueuedText>(texts.Count);
-            for (var i = 0; i < texts.Count; i++)
-            {
-                round.Add(new QueuedText(job, i, texts[i]));
-            }
-
-            try
-            {
-                RunRound(engine, round, _stopping);
-            }
-            catch (OperationCanceledException error)
-            {
-                job.Fail(error); // shutting down
-            }
-
-            return job.Completion;
-        }
-        finally
-        {
-            _model.Release();
-        }
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         EmbeddingEngine engine;
@@ -151,33 +93,21 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
             return; // the model host reports the failure and stops the process
         }
 
-        _stopping = stoppingToken;
-        Volatile.Write(ref _engine, engine);
         var reader = _queue.Reader;
         var round = new List<QueuedText>(_options.MaxBatchSize * (LookaheadBatches + 1));
         try
         {
             while (await reader.WaitToReadAsync(stoppingToken))
             {
-                // Held from the round's first text to its last answer: a request arriving meanwhile joins the queue
-                // (and this round, while it waits for more) instead of running on its own.
-                await _model.WaitAsync(stoppingToken);
-                try
+                round.Clear();
+                TakeWaiting(reader, round, _options.MaxBatchSize * (LookaheadBatches + 1));
+                var expected = ExpectedTexts();
+                if (round.Count < expected)
                 {
-                    round.Clear();
-                    TakeWaiting(reader, round, _options.MaxBatchSize * (LookaheadBatches + 1));
-                    var expected = ExpectedTexts();
-                    if (round.Count < expected)
-                    {
-                        await WaitForMoreAsync(reader, round, expected, stoppingToken);
-                    }
+                    await WaitForMoreAsync(reader, round, expected, stoppingToken);
+                }
 
-                    RunRound(engine, round, stoppingToken);
-                }
-                finally
-                {
-                    _model.Release();
-                }
+                RunRound(engine, round, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -323,12 +253,6 @@ public sealed class EmbeddingBatcher(IOptions<ModelServerOptions> options, Embed
         _lastRoundTexts = texts;
         _lastRoundEnded = _clock.GetTimestamp();
         _lastRunTime = _clock.GetElapsedTime(started, _lastRoundEnded);
-    }
-
-    public override void Dispose()
-    {
-        _model.Dispose();
-        base.Dispose();
     }
 
     private readonly record struct QueuedText(EmbeddingJob Job, int Index, TokenizedText Tokens);
