@@ -1,0 +1,213 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ReferenceArchitectures.Embeddings;
+using ReferenceArchitectures.Embeddings.Api;
+using ReferenceArchitectures.LambdaRuntime;
+
+namespace ReferenceArchitectures.Functions.EmbeddingsApi;
+
+/// <summary>
+/// The embeddings API in a Lambda function: <c>POST /v1/embeddings</c> and <c>POST /v1/similarity</c> from the HTTP
+/// API (payload format 2.0), with the contracts, rules and problem documents of the model server
+/// (lib/Embeddings/Api). One invocation is one request; Lambda runs one invocation per execution environment at a
+/// time, so there is nothing to batch across requests: a request's own texts run in batches, shortest first.
+/// </summary>
+public sealed class EmbeddingsHandler(EmbeddingEngine engine, EmbeddingsFunctionSettings settings)
+{
+    public const string HandlerName = EmbeddingsFunctionContract.Handler;
+
+    private static readonly Dictionary<string, string> JsonHeaders = new() { ["content-type"] = "application/json" };
+
+    public Task<ReadOnlyMemory<byte>> HandleAsync(ReadOnlyMemory<byte> payload, LambdaContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        HttpResponseEvent answer;
+        try
+        {
+            answer = Answer(payload, context);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            context.Logger.Log(LambdaLogLevel.Error, "The invocation's deadline came before the model finished; answering 503.");
+            answer = Problem(new ApiProblem(503, "Service unavailable", "The request took longer than the function's timeout; send fewer or shorter texts."), context);
+        }
+#pragma warning disable CA1031 // Whatever fails is answered 500 without details and logged with the request id.
+        catch (Exception error) when (error is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            context.Logger.Log(LambdaLogLevel.Error, "The embeddings request failed; answering 500.", error);
+            answer = Problem(new ApiProblem(500, "Internal error", "The function failed to process the request; the error is logged with this trace id."), context);
+        }
+
+        return Task.FromResult<ReadOnlyMemory<byte>>(JsonSerializer.SerializeToUtf8Bytes(answer, EmbeddingsFunctionJsonContext.Default.HttpResponseEvent));
+    }
+
+    private HttpResponseEvent Answer(ReadOnlyMemory<byte> payload, LambdaContext context)
+    {
+        HttpRequestEvent? request;
+        try
+        {
+            request = JsonSerializer.Deserialize(payload.Span, EmbeddingsFunctionJsonContext.Default.HttpRequestEvent);
+        }
+        catch (JsonException)
+        {
+            request = null;
+        }
+
+        if (request?.RequestContext?.Http is not { } http)
+        {
+            return Problem(ApiProblem.Invalid("The invocation payload is not an HTTP API (payload format 2.0) event."), context);
+        }
+
+        var endpoint = http.Path switch
+        {
+            "/v1/embeddings" => Endpoint.Embeddings,
+            "/v1/similarity" => Endpoint.Similarity,
+            _ => (Endpoint?)null,
+        };
+        if (endpoint is null)
+        {
+            return Problem(new ApiProblem(404, "Not found", $"There is no endpoint at {http.Path}; the API has POST /v1/embeddings and POST /v1/similarity."), context);
+        }
+
+        if (!string.Equals(http.Method, "POST", StringComparison.OrdinalIgnoreCase))
+        {
+            var refused = Problem(new ApiProblem(405, "Method not allowed", $"{http.Path} takes POST, not {http.Method}."), context);
+            refused.Headers["allow"] = "POST";
+            return refused;
+        }
+
+        if (!IsJson(request.Headers))
+        {
+            return Problem(EmbeddingsApiRules.NotJson, context);
+        }
+
+        if (!TryDecodeBody(request, out var body))
+        {
+            return Problem(ApiProblem.Invalid("The request body is marked base64-encoded but is not valid base64."), context);
+        }
+
+        try
+        {
+            return endpoint == Endpoint.Embeddings ? Embeddings(body, context) : Similarity(body, context);
+        }
+        catch (JsonException error)
+        {
+            return Problem(EmbeddingsApiRules.FromJsonError(error), context);
+        }
+    }
+
+    private HttpResponseEvent Embeddings(byte[] body, LambdaContext context)
+    {
+        var request = JsonSerializer.Deserialize(body, EmbeddingsApiJsonContext.Default.EmbeddingsRequest);
+        if ((request is null ? EmbeddingsApiRules.NullBody : EmbeddingsApiRules.Check(request, engine, settings.Limits)) is { } refused)
+        {
+            return Problem(refused, context);
+        }
+
+        var embeddings = Embed(request!.Input!, context.CancellationToken);
+        return Ok(JsonSerializer.Serialize(EmbeddingsApiRules.Answer(request, embeddings, engine.ModelName), EmbeddingsApiJsonContext.Default.EmbeddingsResponse));
+    }
+
+    private HttpResponseEvent Similarity(byte[] body, LambdaContext context)
+    {
+        var request = JsonSerializer.Deserialize(body, EmbeddingsApiJsonContext.Default.SimilarityRequest);
+        if ((request is null ? EmbeddingsApiRules.NullBody : EmbeddingsApiRules.Check(request, engine, settings.Limits)) is { } refused)
+        {
+            return Problem(refused, context);
+        }
+
+        var embeddings = Embed(EmbeddingsApiRules.Texts(request!), context.CancellationToken);
+        return Ok(JsonSerializer.Serialize(EmbeddingsApiRules.Answer(request!, embeddings, engine.ModelName), EmbeddingsApiJsonContext.Default.SimilarityResponse));
+    }
+
+    /// <summary>Runs the texts in batches of <see cref="EmbeddingsFunctionSettings.BatchSize"/>, shortest first, so that
+    /// each run pads little; the embeddings come back in the texts' order.</summary>
+    private TextEmbedding[] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        var tokenized = new TokenizedText[texts.Count];
+        for (var i = 0; i < tokenized.Length; i++)
+        {
+            tokenized[i] = engine.Tokenize(texts[i]);
+        }
+
+        var order = Enumerable.Range(0, tokenized.Length).OrderBy(i => tokenized[i].Length).ToArray();
+        var embeddings = new TextEmbedding[texts.Count];
+        for (var start = 0; start < order.Length; start += EmbeddingsFunctionSettings.BatchSize)
+        {
+            var batch = order.Skip(start).Take(EmbeddingsFunctionSettings.BatchSize).ToArray();
+            var results = engine.Embed(batch.Select(i => tokenized[i]).ToArray(), cancellationToken);
+            for (var j = 0; j < batch.Length; j++)
+            {
+                embeddings[batch[j]] = results[j];
+            }
+        }
+
+        return embeddings;
+    }
+
+    private static bool IsJson(Dictionary<string, string>? headers)
+    {
+        // HTTP APIs deliver header names in lower case (payload format 2.0).
+        if (headers is null || !headers.TryGetValue("content-type", out var contentType))
+        {
+            return false;
+        }
+
+        var mediaType = contentType.Split(';')[0].Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (mediaType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static bool TryDecodeBody(HttpRequestEvent request, out byte[] body)
+    {
+        var text = request.Body ?? "";
+        if (!request.IsBase64Encoded)
+        {
+            body = Encoding.UTF8.GetBytes(text);
+            return true;
+        }
+
+        try
+        {
+            body = Convert.FromBase64String(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            body = [];
+            return false;
+        }
+    }
+
+    private static HttpResponseEvent Ok(string json) => new() { StatusCode = 200, Headers = JsonHeaders, Body = json };
+
+    private static HttpResponseEvent Problem(ApiProblem problem, LambdaContext context)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            // traceId, as the model server names it (containers/ModelServer/ProblemResponses.cs): the request id in the logs.
+            problem.WriteTo(writer, [new("traceId", context.AwsRequestId)]);
+        }
+
+        return new HttpResponseEvent
+        {
+            StatusCode = problem.Status,
+            Headers = new Dictionary<string, string> { ["content-type"] = ApiProblem.ContentType },
+            Body = Encoding.UTF8.GetString(buffer.WrittenSpan),
+        };
+    }
+
+    private enum Endpoint
+    {
+        Embeddings,
+        Similarity,
+    }
+}
+
+[JsonSerializable(typeof(HttpRequestEvent))]
+[JsonSerializable(typeof(HttpResponseEvent))]
+internal sealed partial class EmbeddingsFunctionJsonContext : JsonSerializerContext;
