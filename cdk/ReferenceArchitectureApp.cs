@@ -40,6 +40,10 @@ public static class ReferenceArchitectureApp
         stacks.Add(new HybridPipeline.HybridPipelineStack(app, HybridPipeline.HybridPipelineStack.ConstructId,
             Named(HybridPipeline.HybridPipelineSettings.FromContext(app.Node, environment), "HybridPipeline")));
         //#endif
+        //#if (LambdaModel)
+        stacks.Add(new LambdaModel.LambdaModelStack(app, LambdaModel.LambdaModelStack.ConstructId,
+            Named(LambdaModel.LambdaModelSettings.FromContext(app.Node, environment), "LambdaModel")));
+        //#endif
         return stacks;
     }
 

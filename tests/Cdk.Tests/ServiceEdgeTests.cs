@@ -449,6 +449,9 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
         //#if (HybridPipeline)
         "HybridPipeline",
         //#endif
+        //#if (LambdaModel)
+        "LambdaModel",
+        //#endif
     ];
 
     // The patterns whose VPC (ServiceNetwork) has a flow log.
@@ -499,13 +502,13 @@ public sealed class ServiceEdgeTests(SynthesizedAppFixture app, PinnedAppsFixtur
         AssertEdges(stacks, target, (_, values) => RoleEdges(values), Holds("FargateModel", "GpuInference", "HybridPipeline"));
 
     private static void AssertInvocationEdges(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target) =>
-        AssertEdges(stacks, target, (_, values) => InvocationEdges(values), Holds("LambdaBedrock", "HybridPipeline"));
+        AssertEdges(stacks, target, (_, values) => InvocationEdges(values), Holds("LambdaBedrock", "HybridPipeline", "LambdaModel"));
 
     private static void AssertContainerInstancesJoin(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target) =>
         AssertEdges(stacks, target, ServiceEdges.ContainerInstances, Holds("GpuInference"));
 
     private static void AssertCallersReachEndpoints(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target) =>
-        AssertEdges(stacks, target, ServiceEdges.Callers, Holds("LambdaBedrock"));
+        AssertEdges(stacks, target, ServiceEdges.Callers, Holds("LambdaBedrock", "LambdaModel"));
 
     private static void AssertFlowLogsDelivered(IReadOnlyDictionary<string, SynthesizedStack> stacks, DeployTarget target) =>
         AssertEdges(stacks, target, ServiceEdges.FlowLogs, Holds(NetworkPatterns));

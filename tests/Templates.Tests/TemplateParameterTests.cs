@@ -4,6 +4,7 @@ using ReferenceArchitectures.Cdk.Configuration;
 using ReferenceArchitectures.Cdk.FargateModel;
 using ReferenceArchitectures.Cdk.GpuInference;
 using ReferenceArchitectures.Cdk.HybridPipeline;
+using ReferenceArchitectures.Cdk.LambdaModel;
 using ReferenceArchitectures.Cdk.LambdaBedrock;
 using ReferenceArchitectures.Tools.TemplateBuilder;
 
@@ -57,6 +58,7 @@ public sealed class TemplateParameterTests
             "FargateModel" => FargateModelSettings.FromContext(node, null),
             "GpuInference" => GpuInferenceSettings.FromContext(node, null),
             "HybridPipeline" => HybridPipelineSettings.FromContext(node, null),
+            "LambdaModel" => LambdaModelSettings.FromContext(node, null),
             _ => throw new ArgumentOutOfRangeException(nameof(pattern), pattern, "not a pattern"),
         };
     }

@@ -3,6 +3,7 @@ using ReferenceArchitectures.Cdk;
 using ReferenceArchitectures.Cdk.FargateModel;
 using ReferenceArchitectures.Cdk.GpuInference;
 using ReferenceArchitectures.Cdk.HybridPipeline;
+using ReferenceArchitectures.Cdk.LambdaModel;
 using ReferenceArchitectures.Cdk.LambdaBedrock;
 
 namespace ReferenceArchitectures.Tools.TemplateBuilder;
@@ -92,6 +93,7 @@ public static class PatternCatalog
         var fargate = new FargateModelStackProps();
         var gpu = new GpuInferenceStackProps();
         var hybrid = new HybridPipelineStackProps();
+        var lambdaModel = new LambdaModelStackProps();
 
         return new(StringComparer.Ordinal)
         {
@@ -124,6 +126,12 @@ public static class PatternCatalog
                 Integer("lightMaxBytes", "light-max-bytes", HybridPipelineSettings.Prefix + "lightMaxBytes", "Largest document, in bytes, that Lambda takes; larger goes to Fargate.", hybrid.LightMaxBytes),
                 Integer("lightMaxPages", "light-max-pages", HybridPipelineSettings.Prefix + "lightMaxPages", "Most PDF pages that Lambda takes.", hybrid.LightMaxPages),
                 Integer("lightMaxCharacters", "light-max-characters", HybridPipelineSettings.Prefix + "lightMaxCharacters", "Most characters of text that Lambda takes.", hybrid.LightMaxCharacters),
+            ],
+            ["LambdaModel"] =
+            [
+                Choice("architecture", "architecture", LambdaModelSettings.Prefix + "architecture", "CPU architecture of the function.", LambdaModelSettings.Architectures, lambdaModel.Architecture),
+                Integer("memorySizeMb", "memory-size-mb", LambdaModelSettings.Prefix + "memorySizeMb", "Memory of the function in MB (512-10240); 1769 buys one vCPU.", lambdaModel.MemorySizeMb),
+                Float("throttlingRateLimit", "throttling-rate-limit", LambdaModelSettings.Prefix + "throttlingRateLimit", "Steady requests per second the HTTP API lets through.", lambdaModel.ThrottlingRateLimit),
             ],
         };
     }
