@@ -198,7 +198,7 @@ public sealed class GeneratedPipelineAndFargateProjectTests(TemplatePackageFixtu
         CheckGeneratedProject(shortName, name);
 }
 
-/// <summary>Patterns 1 and 3.</summary>
+/// <summary>Patterns 1, 3 and 5.</summary>
 [Trait("Category", "Slow")]
 public sealed class GeneratedLambdaAndGpuProjectTests(TemplatePackageFixture package, ITestOutputHelper output)
     : GeneratedProjectTests(package, output), IClassFixture<TemplatePackageFixture>
@@ -206,6 +206,7 @@ public sealed class GeneratedLambdaAndGpuProjectTests(TemplatePackageFixture pac
     [Theory]
     [InlineData("aws-ai-lambda-bedrock", "Contoso.Assistant")]
     [InlineData("aws-ai-gpu-inference", "Contoso.GpuEmbeddings")]
+    [InlineData("aws-ai-lambda-model", "Contoso.LambdaEmbeddings")]
     public Task Template_writes_a_project_that_builds_synthesizes_and_passes_its_fast_tests(string shortName, string name) =>
         CheckGeneratedProject(shortName, name);
 }
@@ -221,6 +222,7 @@ public sealed class StackReadingTestProjectTests
         Assert.Equal(
             [
                 "tests/Cdk.Tests/ReferenceArchitectures.Cdk.Tests.csproj",
+                "tests/EmbeddingsFunction.Tests/ReferenceArchitectures.EmbeddingsFunction.Tests.csproj",
                 "tests/InferenceApi.Tests/ReferenceArchitectures.InferenceApi.Tests.csproj",
                 "tests/ModelServer.Tests/ReferenceArchitectures.ModelServer.Tests.csproj",
                 "tests/Pipeline.Tests/ReferenceArchitectures.Pipeline.Tests.csproj",

@@ -86,6 +86,13 @@ public static class TemplateShapeReader
             return (shapes with { FargateModel = shape }, notes);
         }
 
+        // Pattern 5 runs the model inside its function: pricing it as pattern 1 (a function waiting on Bedrock) would
+        // give a wrong answer, and its measured figures are not in the advisor yet.
+        if (OfType(resources, "AWS::Lambda::Function").Any(function => Text(function["Properties"]?["Handler"]) == "embeddings-api"))
+        {
+            throw new AdvisorInputException($"{templatePath}: the Lambda-hosted model (pattern 5) is not priced by the advisor yet; its figures are being measured (README, Pattern 5).");
+        }
+
         var lambdaFunctions = Functions(resources);
         if (lambdaFunctions.Count > 0)
         {
