@@ -28,7 +28,9 @@ public sealed class EmbeddingsHandler(EmbeddingEngine engine, EmbeddingsFunction
         {
             answer = Answer(payload, context);
         }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        // The deadline can stop the model mid-run too, and ONNX Runtime then throws its own exception (RunOptions.Terminate):
+        // any failure once the deadline has passed is the deadline's.
+        catch (Exception) when (context.CancellationToken.IsCancellationRequested)
         {
             context.Logger.Log(LambdaLogLevel.Error, "The invocation's deadline came before the model finished; answering 503.");
             answer = Problem(new ApiProblem(503, "Service unavailable", "The request took longer than the function's timeout; send fewer or shorter texts."), context);

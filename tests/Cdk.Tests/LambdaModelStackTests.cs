@@ -58,14 +58,15 @@ public sealed class LambdaModelStackTests(SynthesizedAppFixture app)
 
     /// <summary>
     /// Lambda gives a function CPU in proportion to its memory, one vCPU at 1,769 MB and at most six
-    /// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html): the model's threads follow.
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html): the model gets one thread per whole vCPU.
     /// </summary>
     [Theory]
     [InlineData(512, 1)]
     [InlineData(1769, 1)]
-    [InlineData(3008, 2)]
+    [InlineData(3008, 1)]
+    [InlineData(3538, 2)]
     [InlineData(5307, 3)]
-    [InlineData(10240, 6)]
+    [InlineData(10240, 5)]
     public void The_model_runs_on_as_many_threads_as_the_memory_buys_vCPUs(int memory, int threads)
     {
         var stack = CdkTestApp.SynthesizeLambdaModel(new LambdaModelStackProps { MemorySizeMb = memory });
@@ -96,7 +97,7 @@ public sealed class LambdaModelStackTests(SynthesizedAppFixture app)
         var props = prop switch
         {
             nameof(LambdaModelStackProps.MemorySizeMb) => new LambdaModelStackProps { MemorySizeMb = 256 },
-            nameof(LambdaModelStackProps.TimeoutSeconds) => new LambdaModelStackProps { TimeoutSeconds = 31 },
+            nameof(LambdaModelStackProps.TimeoutSeconds) => new LambdaModelStackProps { TimeoutSeconds = 28 },
             nameof(LambdaModelStackProps.MaxInputsPerRequest) => new LambdaModelStackProps { MaxInputsPerRequest = 0 },
             _ => new LambdaModelStackProps { ReservedConcurrentExecutions = 1, ProvisionedConcurrentExecutions = 2 },
         };

@@ -50,6 +50,22 @@ public sealed class FunctionEventTests(ParityFixture hosts)
     }
 
     [Fact]
+    public async Task A_request_that_outlasts_its_deadline_is_answered_503_and_the_function_serves_the_next()
+    {
+        // 40 texts of 256 tokens take seconds on one thread; the deadline stops them, between batches or inside a
+        // model run (where ONNX Runtime throws its own exception), and either way the caller gets a 503 problem.
+        var texts = Enumerable.Range(0, 40).Select(i => string.Join(' ', Enumerable.Repeat($"w{i}", 280))).ToArray();
+        var body = System.Text.Json.JsonSerializer.Serialize(new { input = texts });
+
+        var late = await hosts.Function.InvokeAsync(HttpEvents.Request("/v1/embeddings", body), TimeSpan.FromSeconds(1.2));
+        var next = await hosts.Function.InvokeAsync(HttpEvents.Request("/v1/embeddings", """{"input":"after the deadline"}"""));
+
+        Assert.Equal(503, late.Status);
+        Assert.Equal("application/problem+json", late.ContentType);
+        Assert.Equal(200, next.Status);
+    }
+
+    [Fact]
     public async Task A_missing_body_is_answered_400_and_the_function_serves_the_next_request()
     {
         var missing = await hosts.Function.InvokeAsync(HttpEvents.Request("/v1/embeddings", null));

@@ -81,9 +81,10 @@ public sealed class FunctionProcess : IAsyncDisposable
 
     /// <summary>Invokes the function with an HTTP API event, within the template's timeout, and reads its HTTP answer.</summary>
     /// <exception cref="InvalidOperationException">The function reported an init error instead of taking the invocation.</exception>
-    public async Task<HttpAnswer> InvokeAsync(byte[] payload)
+    /// <param name="timeout">The invocation's deadline; by default the template's timeout with slack for a loaded machine.</param>
+    public async Task<HttpAnswer> InvokeAsync(byte[] payload, TimeSpan? timeout = null)
     {
-        var invocation = RuntimeApi.InvokeAsync(payload, Function.Timeout + TimeSpan.FromSeconds(60)); // slack for a loaded test machine
+        var invocation = RuntimeApi.InvokeAsync(payload, timeout ?? Function.Timeout + TimeSpan.FromSeconds(60));
         if (await Task.WhenAny(invocation, RuntimeApi.InitError) != invocation)
         {
             var report = await RuntimeApi.InitError;

@@ -14,12 +14,14 @@ public sealed record ApiProblem(int Status, string Title, string Detail, IReadOn
     public static ApiProblem Invalid(string detail) => new(400, "Invalid request", detail);
 
     /// <summary>
-    /// The status code's section of RFC 9110 (as ASP.NET Core's problem documents give it): 4xx codes 400-422 are
-    /// sections 15.5.1-15.5.21 and 5xx codes 500-505 sections 15.6.1-15.6.6, in order; any other code is about:blank.
+    /// The status code's section of RFC 9110 (as ASP.NET Core's problem documents give it): 4xx codes 400-418 are
+    /// sections 15.5.1-15.5.19 and 5xx codes 500-505 sections 15.6.1-15.6.6, in order (RFC 9110 has no 419 or 420, so
+    /// 421 and 422 are 15.5.20 and 15.5.21); any other code is about:blank.
     /// </summary>
     public static string TypeFor(int status) => status switch
     {
-        >= 400 and <= 422 => $"https://tools.ietf.org/html/rfc9110#section-15.5.{status - 399}",
+        >= 400 and <= 418 => $"https://tools.ietf.org/html/rfc9110#section-15.5.{status - 399}",
+        421 or 422 => $"https://tools.ietf.org/html/rfc9110#section-15.5.{status - 401}",
         >= 500 and <= 505 => $"https://tools.ietf.org/html/rfc9110#section-15.6.{status - 499}",
         _ => "about:blank",
     };
