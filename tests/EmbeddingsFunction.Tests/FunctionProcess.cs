@@ -35,40 +35,11 @@ public sealed class FunctionProcess : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(function);
         var runtimeApi = await LocalRuntimeApi.StartAsync();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(FunctionAssemblyPath(folder ?? AppContext.BaseDirectory));
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
-        var environment = function.LambdaEnvironment(new Dictionary<string, string>
+        var start = function.ProcessStart("dotnet", [FunctionAssemblyPath(folder ?? AppContext.BaseDirectory)], new Dictionary<string, string>
         {
             ["AWS_LAMBDA_RUNTIME_API"] = runtimeApi.Address,
             ["AWS_REGION"] = StackTemplate.Region,
-        });
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        foreach (var (name, value) in overrides ?? new Dictionary<string, string?>())
-        {
-            if (value is null)
-            {
-                start.Environment.Remove(name);
-            }
-            else
-            {
-                start.Environment[name] = value;
-            }
-        }
-
+        }, overrides);
         var process = new Process { StartInfo = start };
         var running = new FunctionProcess(process, runtimeApi, function);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { running._output.Enqueue(e.Data); } };

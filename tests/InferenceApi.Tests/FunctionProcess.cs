@@ -44,20 +44,6 @@ public sealed class FunctionProcess : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(bedrock);
         var runtimeApi = await LocalRuntimeApi.StartAsync();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(FunctionAssemblyPath());
-
-        // Nothing from the developer's own AWS setup may leak into the function.
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
         // Lambda hands the function its execution role's session; here each role gets its own key, which the local
         // Bedrock accepts and records, so that every call can be evaluated as that role (DeployRehearsalTests).
         var (accessKeyId, secretAccessKey) = RoleKeys.For(function.Role);
@@ -71,24 +57,8 @@ public sealed class FunctionProcess : IAsyncDisposable
             ["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = bedrock.Endpoint.ToString(),
         };
 
-        var environment = function.LambdaEnvironment(lambdaSets);
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        foreach (var (name, value) in overrides ?? new Dictionary<string, string?>())
-        {
-            if (value is null)
-            {
-                start.Environment.Remove(name);
-            }
-            else
-            {
-                start.Environment[name] = value;
-            }
-        }
-
+        // Nothing from the developer's own AWS setup leaks into the function (TemplateFunctions.ProcessStart).
+        var start = function.ProcessStart("dotnet", [FunctionAssemblyPath()], lambdaSets, overrides);
         var process = new Process { StartInfo = start };
         var running = new FunctionProcess(process, runtimeApi, function);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { running._stdout.Enqueue(e.Data); } };

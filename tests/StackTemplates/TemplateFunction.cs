@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 
 namespace ReferenceArchitectures.Testing.StackTemplates;
@@ -98,5 +99,46 @@ public static class TemplateFunctions
         }
 
         return environment;
+    }
+
+    /// <summary>
+    /// How a local run starts <paramref name="function"/>'s build output as Lambda would start it: output and errors
+    /// redirected, nothing from the developer's own AWS setup, the environment of <see cref="LambdaEnvironment"/>, then
+    /// <paramref name="overrides"/> (a null value removes the variable).
+    /// </summary>
+    public static ProcessStartInfo ProcessStart(this TemplateFunction function, string fileName, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string> lambdaSets, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(arguments);
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in function.LambdaEnvironment(lambdaSets))
+        {
+            start.Environment[name] = value;
+        }
+
+        foreach (var (name, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        return start;
     }
 }
