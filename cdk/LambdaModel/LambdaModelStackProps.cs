@@ -21,6 +21,9 @@ public sealed class LambdaModelStackProps : StackProps
     /// </summary>
     public int MemorySizeMb { get; init; } = MemoryPerVcpuMb;
 
+    /// <summary>The least <see cref="MemorySizeMb"/>: the model and ONNX Runtime use about 325 MiB at their peak (measured).</summary>
+    public const int MinMemorySizeMb = 512;
+
     /// <summary>
     /// Well below the HTTP API's 30-second integration limit
     /// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html): a cold start's init (the
@@ -72,7 +75,7 @@ public sealed class LambdaModelStackProps : StackProps
     {
         PropsRules.RequireFunctionMemory(MemorySizeMb, nameof(MemorySizeMb));
         // The model and ONNX Runtime take about 300 MB before the first request; less memory fails init.
-        PropsRules.RequireRange(MemorySizeMb, 512, 10_240, nameof(MemorySizeMb));
+        PropsRules.RequireRange(MemorySizeMb, MinMemorySizeMb, 10_240, nameof(MemorySizeMb));
         PropsRules.RequireRange(TimeoutSeconds, 1, MaxTimeoutSeconds, nameof(TimeoutSeconds));
         if (ReservedConcurrentExecutions is { } reserved)
         {

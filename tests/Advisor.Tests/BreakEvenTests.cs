@@ -46,4 +46,22 @@ public sealed class BreakEvenTests
 
         Assert.Equal(1_000_000 / 86_400.0 * 0.02, curves.ProfileUtilisation, precision: 9);
     }
+
+    [Fact]
+    public void A_workload_with_its_own_model_compares_the_model_on_lambda_with_the_model_on_fargate()
+    {
+        // The same model deployed both ways: pattern 5's curve is pattern 5's estimate at each rate, not pattern 1's
+        // (which calls Bedrock and cannot run a local model).
+        var estimator = TestPrices.Estimator();
+        var profile = SteadyOneVcpuWork with { ModelBytes = 90e6 };
+
+        var curves = BreakEven.Compute(estimator, profile);
+
+        Assert.Equal(Pattern.LambdaModel, curves.LambdaPattern);
+        Assert.Equal(Pattern.LambdaBedrock, BreakEven.Compute(estimator, SteadyOneVcpuWork).LambdaPattern);
+        var i = curves.Utilisation.Count / 2;
+        var scaled = profile with { RequestsPerDay = curves.Utilisation[i] * 86_400 / profile.MeanDuration.TotalSeconds };
+        Assert.Equal(estimator.EstimateLambdaModel(scaled).MonthlyUsd, curves.LambdaUsd[i], precision: 6);
+        Assert.NotNull(curves.CrossoverUtilisation);
+    }
 }

@@ -136,6 +136,7 @@ public sealed class CommandLineTests : IDisposable
 
         Assert.Equal(AdvisorCommand.Success, exitCode);
         Assert.Contains("Recommendation: pattern 1 Lambda + Bedrock", output, StringComparison.Ordinal);
+        Assert.Contains("Pattern 5 Lambda + local model (LambdaModelStack): RULED OUT", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -147,6 +148,10 @@ public sealed class CommandLineTests : IDisposable
 
         Assert.Equal(AdvisorCommand.Success, exitCode);
         Assert.Contains("Recommendation: pattern 2 Fargate + local model", output, StringComparison.Ordinal);
+        // The same model on Lambda is priced, and the break-even is between the two stacks that deploy it.
+        Assert.Matches(@"Pattern 5 Lambda \+ local model \(LambdaModelStack\): \$[0-9,.]+/month", output);
+        Assert.Contains("Pattern 1 Lambda + Bedrock (LambdaBedrockStack): RULED OUT", output, StringComparison.Ordinal);
+        Assert.Matches(@"Lambda \(pattern 5 Lambda \+ local model\) costs less below [0-9]+% and Fargate above", output);
         foreach (var chart in new[] { "break-even.png", "pattern-costs.png" })
         {
             var bytes = File.ReadAllBytes(Path.Combine(charts, chart));

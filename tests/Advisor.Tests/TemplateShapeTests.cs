@@ -1,4 +1,5 @@
 using ReferenceArchitectures.Cdk.LambdaBedrock;
+using ReferenceArchitectures.Cdk.LambdaModel;
 using ReferenceArchitectures.Tools.Advisor.Estimation;
 using ReferenceArchitectures.Tools.Advisor.Pricing;
 
@@ -16,6 +17,17 @@ public sealed class TemplateShapeTests(SynthesizedAppFixture app)
 
         Assert.Equal(DeploymentShapes.Defaults.LambdaBedrock, shapes.LambdaBedrock);
         Assert.Contains(notes, note => note.Contains("pattern 1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Pattern_5_template_gives_the_model_functions_memory_architecture_and_provisioned_concurrency()
+    {
+        var (shapes, notes) = TemplateShapeReader.Apply(DeploymentShapes.Defaults with { LambdaModel = new LambdaModelShape(512, CpuArchitecture.Arm64, 3) },
+            app.TemplatePath(LambdaModelStack.ConstructId));
+
+        Assert.Equal(DeploymentShapes.Defaults.LambdaModel, shapes.LambdaModel);
+        Assert.Equal(DeploymentShapes.Defaults.LambdaBedrock, shapes.LambdaBedrock);
+        Assert.Contains(notes, note => note.Contains("pattern 5", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -53,6 +65,32 @@ public sealed class TemplateReaderTests
             var (shapes, _) = TemplateShapeReader.Apply(DeploymentShapes.Defaults, path);
 
             Assert.Equal(new FargateServiceShape(2048, 8192, CpuArchitecture.X64, 3, 12, 50, 2) { Endpoint = new(SignedApi: false) }, shapes.FargateModel);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
+
+/// <summary>A hand-written pattern-5 template: its model function (handler embeddings-api) is read, not pattern 1's shape.</summary>
+public sealed class LambdaModelTemplateReaderTests
+{
+    [Fact]
+    public void A_model_function_template_gives_its_memory_architecture_and_provisioned_concurrency()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"lambda-model-{Guid.NewGuid():N}.template.json");
+        File.WriteAllText(path, """
+            { "Resources": {
+              "Fn": { "Type": "AWS::Lambda::Function", "Properties": { "Handler": "embeddings-api", "Runtime": "provided.al2023", "MemorySize": 3008, "Architectures": ["arm64"] } },
+              "Live": { "Type": "AWS::Lambda::Alias", "Properties": { "ProvisionedConcurrencyConfig": { "ProvisionedConcurrentExecutions": 2 } } } } }
+            """);
+        try
+        {
+            var (shapes, _) = TemplateShapeReader.Apply(DeploymentShapes.Defaults, path);
+
+            Assert.Equal(new LambdaModelShape(3008, CpuArchitecture.Arm64, 2), shapes.LambdaModel);
+            Assert.Equal(DeploymentShapes.Defaults.LambdaBedrock, shapes.LambdaBedrock);
         }
         finally
         {

@@ -86,7 +86,7 @@ public static class AdvisorCommand
             var breakEvenPath = Path.Combine(chartFolder, "break-even.png");
             var costsPath = Path.Combine(chartFolder, "pattern-costs.png");
             var load = string.Create(CultureInfo.InvariantCulture, $"{profile.RequestsPerDay:N0} requests/day, {Units.FormatDuration(profile.MeanDuration)} each");
-            CostCharts.WriteBreakEven(breakEven, breakEvenPath, $"Lambda vs Fargate by utilisation ({Units.FormatDuration(profile.MeanDuration)}, {profile.MemoryMiB:0} MB, {prices.Region})");
+            CostCharts.WriteBreakEven(breakEven, breakEvenPath, $"Lambda (pattern {(int)breakEven.LambdaPattern}) vs Fargate (pattern 2) by utilisation ({Units.FormatDuration(profile.MeanDuration)}, {profile.MemoryMiB:0} MB, {prices.Region})");
             CostCharts.WritePatternCosts(estimates, costsPath, $"Monthly cost at {load} ({prices.Region})");
             output.WriteLine();
             output.WriteLine($"Charts: {breakEvenPath}, {costsPath}");
@@ -137,7 +137,7 @@ public static class AdvisorCommand
     private static void WriteUsage(TextWriter output)
     {
         output.WriteLine("""
-            pattern-advisor: which of the four patterns can run a workload, what each costs a month, and which to deploy.
+            pattern-advisor: which of the five patterns can run a workload, what each costs a month, and which to deploy.
 
               pattern-advisor [estimate] [--profile profile.yaml|json] [workload options] [--region us-east-1]
                               [--prices prices.json] [--from-template cdk.out/Stack.template.json]... [--chart-dir folder] [--free-tier]

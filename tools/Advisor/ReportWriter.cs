@@ -56,7 +56,7 @@ public static class ReportWriter
         }
 
         output.WriteLine();
-        output.WriteLine(recommendation.Pattern is { } pattern ? $"Recommendation: pattern {PatternEstimate.Titles[pattern]}" : "Recommendation: none of the four patterns");
+        output.WriteLine(recommendation.Pattern is { } pattern ? $"Recommendation: pattern {PatternEstimate.Titles[pattern]}" : "Recommendation: none of the patterns");
         foreach (var reason in recommendation.Reasons)
         {
             output.WriteLine($"  - {reason}");

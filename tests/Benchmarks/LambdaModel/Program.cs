@@ -11,12 +11,17 @@ using ReferenceArchitectures.Testing.StackTemplates;
 // The Lambda-hosted model's benchmark: the Native AOT function, as the stack configures it for each memory size, started
 // against a local Runtime API in a cgroup that gives it the CPU and memory Lambda gives that size; then the same
 // requests to the model server (pattern 2) in a cgroup of one vCPU, a Fargate task's. Prints a Markdown report.
-//   dotnet run -c Release --project tests/Benchmarks/LambdaModel [-- --memory 1024,1769,3008 --starts 5 --warm 200]
+//   dotnet run -c Release --project tests/Benchmarks/LambdaModel [-- --memory 512,1024,1769,3008 --starts 5 --warm 300 --repeats 3 --json FILE]
+// Each repeat measures every size and then the server afresh; the report gives each figure's median over the repeats and
+// each repeat's ratio of the function's warm mean to the server's, so a drifting machine shows. --json writes the
+// medians the advisor prices pattern 5 with (tools/Advisor/measured/lambda-model.json).
 // Needs Linux with cgroup v1's cpu and memory controllers (it writes under /sys/fs/cgroup, so run it as root) and `hey`
 // (Debian: apt-get install hey) for the server's load.
-var memorySizes = Options.List(args, "--memory", [1024, 1769, 3008]);
+var memorySizes = Options.List(args, "--memory", [512, 1024, 1769, 3008]);
 var starts = Options.Int(args, "--starts", 5);
-var warmRequests = Options.Int(args, "--warm", 200);
+var warmRequests = Options.Int(args, "--warm", 300);
+var repeats = Options.Int(args, "--repeats", 3);
+var jsonPath = Options.Text(args, "--json");
 var root = Options.RepositoryRoot();
 var work = Directory.CreateTempSubdirectory("lambda-model-bench-");
 try
@@ -37,33 +42,45 @@ try
 
     var single = Workload.Event("/v1/embeddings", Workload.Body(1));
     var batch = Workload.Event("/v1/embeddings", Workload.Body(16));
-    var results = new List<SizeResult>();
-    foreach (var memory in memorySizes)
+    var runs = new List<(IReadOnlyList<SizeResult> Sizes, ServerResult Server)>();
+    for (var repeat = 1; repeat <= repeats; repeat++)
     {
-        // The function's environment and memory come from the stack synthesized with this memory size.
-        var template = new StackTemplate(StackSynthesis.Template(app =>
-            new LambdaModelStack(app, LambdaModelStack.ConstructId, new LambdaModelStackProps { MemorySizeMb = memory })));
-        var configured = template.RouteFunction("POST " + LambdaModelStack.EmbeddingsRoutePath);
-        using var limits = CpuAndMemory.ForLambda(memory);
-        var colds = new List<ColdStart>();
-        Warm? warm = null;
-        for (var start = 0; start < starts; start++)
+        var results = new List<SizeResult>();
+        foreach (var memory in memorySizes)
         {
-            await using var environment = await FunctionEnvironment.StartAsync(function, configured, limits);
-            colds.Add(await environment.FirstAnswerAsync(single));
-            if (start == starts - 1)
+            // The function's environment and memory come from the stack synthesized with this memory size.
+            var template = new StackTemplate(StackSynthesis.Template(app =>
+                new LambdaModelStack(app, LambdaModelStack.ConstructId, new LambdaModelStackProps { MemorySizeMb = memory })));
+            var configured = template.RouteFunction("POST " + LambdaModelStack.EmbeddingsRoutePath);
+            using var limits = CpuAndMemory.ForLambda(memory);
+            var colds = new List<ColdStart>();
+            Warm? warm = null;
+            for (var start = 0; start < starts; start++)
             {
-                warm = await environment.WarmAsync(single, batch, warmRequests);
+                await using var environment = await FunctionEnvironment.StartAsync(function, configured, limits);
+                colds.Add(await environment.FirstAnswerAsync(single));
+                if (start == starts - 1)
+                {
+                    warm = await environment.WarmAsync(single, batch, warmRequests);
+                }
             }
+
+            results.Add(new SizeResult(memory, configured.Environment["EMBEDDINGS_INTRA_OP_THREADS"], limits.Vcpus, colds, warm!, limits.PeakMemoryBytes()));
+            Console.Error.WriteLine($"repeat {repeat}: {memory} MB done");
         }
 
-        results.Add(new SizeResult(memory, configured.Environment["EMBEDDINGS_INTRA_OP_THREADS"], limits.Vcpus, colds, warm!, limits.PeakMemoryBytes()));
-        Console.Error.WriteLine($"{memory} MB done");
+        using var serverLimits = CpuAndMemory.ForTask(vcpus: 1, memoryMiB: 2048);
+        runs.Add((results, await ServerRun.MeasureAsync(server, serverLimits, warmRequests)));
+        Console.Error.WriteLine($"repeat {repeat}: server done");
     }
 
-    using var serverLimits = CpuAndMemory.ForTask(vcpus: 1, memoryMiB: 2048);
-    var served = await ServerRun.MeasureAsync(server, serverLimits, warmRequests);
-    Console.WriteLine(Report.Write(results, served, PackageSize.Measure(function), starts, warmRequests));
+    var package = PackageSize.Measure(function);
+    Console.WriteLine(Report.Write(runs, package, starts, warmRequests));
+    if (jsonPath is not null)
+    {
+        await File.WriteAllTextAsync(jsonPath, Report.Json(runs, package, starts, warmRequests));
+        Console.Error.WriteLine($"wrote {jsonPath}");
+    }
 }
 finally
 {
@@ -76,11 +93,11 @@ namespace ReferenceArchitectures.Benchmarks.LambdaModel
 {
     internal sealed record ColdStart(double InitMilliseconds, double FirstAnswerMilliseconds);
 
-    internal sealed record Warm(double P50Milliseconds, double P99Milliseconds, double SingleTextsPerSecond, double BatchedTextsPerSecond);
+    internal sealed record Warm(double P50Milliseconds, double P99Milliseconds, double MeanMilliseconds, double SingleTextsPerSecond, double BatchedTextsPerSecond);
 
     internal sealed record SizeResult(int MemoryMb, string Threads, double Vcpus, IReadOnlyList<ColdStart> Colds, Warm Warm, long PeakMemoryBytes);
 
-    internal sealed record ServerResult(double P50Milliseconds, double P99Milliseconds, double SingleTextsPerSecond, double ConcurrentTextsPerSecond, double ReadyMilliseconds);
+    internal sealed record ServerResult(double P50Milliseconds, double P99Milliseconds, double MeanMilliseconds, double SingleTextsPerSecond, double ConcurrentTextsPerSecond, double ReadyMilliseconds);
 
     internal sealed record Package(long UnzippedBytes, long ZippedBytes, IReadOnlyList<(string Name, long Bytes)> Parts);
 
@@ -233,8 +250,9 @@ namespace ReferenceArchitectures.Benchmarks.LambdaModel
             }
 
             var batchRate = batches * 16 / clock.Elapsed.TotalSeconds;
+            var mean = latencies.Average();
             Array.Sort(latencies);
-            return new Warm(latencies[requests / 2], latencies[(int)Math.Ceiling(requests * 0.99) - 1], singleRate, batchRate);
+            return new Warm(latencies[requests / 2], latencies[(int)Math.Ceiling(requests * 0.99) - 1], mean, singleRate, batchRate);
         }
 
         public async ValueTask DisposeAsync()
@@ -284,7 +302,7 @@ namespace ReferenceArchitectures.Benchmarks.LambdaModel
                 var lone = await Hey.RunAsync(["-n", requests.ToString(CultureInfo.InvariantCulture), "-c", "1", "-m", "POST", "-T", "application/json", "-D", body, url]);
                 var busy = await Hey.RunAsync(["-n", (requests * 4).ToString(CultureInfo.InvariantCulture), "-c", "16", "-m", "POST", "-T", "application/json", "-D", body, url]);
                 File.Delete(body);
-                return new ServerResult(lone.P50Milliseconds, lone.P99Milliseconds, lone.RequestsPerSecond, busy.RequestsPerSecond, ready);
+                return new ServerResult(lone.P50Milliseconds, lone.P99Milliseconds, lone.MeanMilliseconds, lone.RequestsPerSecond, busy.RequestsPerSecond, ready);
             }
             finally
             {
@@ -309,14 +327,15 @@ namespace ReferenceArchitectures.Benchmarks.LambdaModel
 
     internal static class Hey
     {
-        public static async Task<(double P50Milliseconds, double P99Milliseconds, double RequestsPerSecond)> RunAsync(string[] arguments)
+        public static async Task<(double P50Milliseconds, double P99Milliseconds, double MeanMilliseconds, double RequestsPerSecond)> RunAsync(string[] arguments)
         {
             var output = await Processes.RunAsync("hey", arguments);
+            // hey's summary: "  Average:\t0.0112 secs", its distribution: "  50% in 0.0105 secs".
             double Seconds(string label) => double.Parse(output.Split('\n').First(line => line.Contains(label, StringComparison.Ordinal))
-                .Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[2], CultureInfo.InvariantCulture) * 1000;
+                .Trim().Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[^2], CultureInfo.InvariantCulture) * 1000;
             var rate = double.Parse(output.Split('\n').First(line => line.Contains("Requests/sec:", StringComparison.Ordinal))
                 .Split(':')[1].Trim(), CultureInfo.InvariantCulture);
-            return (Seconds("50% in"), Seconds("99% in"), rate);
+            return (Seconds("50% in"), Seconds("99% in"), Seconds("Average:"), rate);
         }
     }
 
@@ -369,31 +388,81 @@ namespace ReferenceArchitectures.Benchmarks.LambdaModel
 
     internal static class Report
     {
-        public static string Write(IReadOnlyList<SizeResult> sizes, ServerResult server, Package package, int starts, int requests)
+        public static string Write(IReadOnlyList<(IReadOnlyList<SizeResult> Sizes, ServerResult Server)> runs, Package package, int starts, int requests)
         {
             var text = new StringBuilder();
-            text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; {starts} cold starts per size, {requests} warm requests.");
+            text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; {runs.Count} repeats of {starts} cold starts per size and {requests} warm requests; medians over the repeats.");
             text.AppendLine();
-            text.AppendLine("| Memory | vCPUs (quota) | Model threads | Init, median (min–max) | First answer, median | Warm p50 | Warm p99 | Texts/s one at a time | Texts/s in 16s | Peak memory |");
-            text.AppendLine("|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|");
-            foreach (var size in sizes)
+            text.AppendLine("| Memory | vCPUs (quota) | Model threads | Init, median (min–max of all starts) | First answer | Warm p50 | Warm p99 | Warm mean | Mean ÷ server's mean, per repeat | Texts/s one at a time | Texts/s in 16s | Peak memory |");
+            text.AppendLine("|--:|--:|--:|---|--:|--:|--:|--:|---|--:|--:|--:|");
+            foreach (var size in Sizes(runs))
             {
-                var inits = size.Colds.Select(c => c.InitMilliseconds).Order().ToList();
-                var firsts = size.Colds.Select(c => c.FirstAnswerMilliseconds).Order().ToList();
+                var inits = size.Results.SelectMany(r => r.Colds).Select(c => c.InitMilliseconds).Order().ToList();
+                var ratios = Ratios(runs, size.MemoryMb);
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {size.MemoryMb} MB | {size.Vcpus:F2} | {size.Threads} | {Median(inits):F0} ms ({inits[0]:F0}–{inits[^1]:F0}) | {Median(firsts):F0} ms | {size.Warm.P50Milliseconds:F1} ms | {size.Warm.P99Milliseconds:F1} ms | {size.Warm.SingleTextsPerSecond:F0} | {size.Warm.BatchedTextsPerSecond:F0} | {size.PeakMemoryBytes / 1048576.0:F0} MiB |");
+                    $"| {size.MemoryMb} MB | {size.Results[0].Vcpus:F2} | {size.Results[0].Threads} | {Median(inits):F0} ms ({inits[0]:F0}–{inits[^1]:F0}) | {size.FirstAnswer:F0} ms | {size.Median(w => w.P50Milliseconds):F1} ms | {size.Median(w => w.P99Milliseconds):F1} ms | {size.Median(w => w.MeanMilliseconds):F1} ms | {string.Join(" / ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))} | {size.Median(w => w.SingleTextsPerSecond):F0} | {size.Median(w => w.BatchedTextsPerSecond):F0} | {size.Results.Max(r => r.PeakMemoryBytes) / 1048576.0:F0} MiB |");
             }
 
             text.AppendLine();
+            double Server(Func<ServerResult, double> figure) => Median([.. runs.Select(run => figure(run.Server)).Order()]);
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"Model server, 1 vCPU (a Fargate task's CPU), one text per request: ready {server.ReadyMilliseconds:F0} ms after process start; 1 client p50 {server.P50Milliseconds:F1} ms, p99 {server.P99Milliseconds:F1} ms, {server.SingleTextsPerSecond:F0} texts/s; 16 clients {server.ConcurrentTextsPerSecond:F0} texts/s (batched across requests).");
+                $"Model server, 1 vCPU (a Fargate task's CPU), one text per request: ready {Server(s => s.ReadyMilliseconds):F0} ms after process start; 1 client p50 {Server(s => s.P50Milliseconds):F1} ms, p99 {Server(s => s.P99Milliseconds):F1} ms, mean {Server(s => s.MeanMilliseconds):F1} ms ({string.Join(" / ", runs.Select(r => r.Server.MeanMilliseconds.ToString("F1", CultureInfo.InvariantCulture)))}), {Server(s => s.SingleTextsPerSecond):F0} texts/s; 16 clients {Server(s => s.ConcurrentTextsPerSecond):F0} texts/s (batched across requests).");
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture, $"Package: {package.UnzippedBytes / 1e6:F1} MB unzipped, {package.ZippedBytes / 1e6:F1} MB zipped; largest parts: {string.Join(", ", package.Parts.Take(3).Select(p => $"{p.Name} {p.Bytes / 1e6:F1} MB"))}.");
             return text.ToString();
         }
 
-        private static double Median(List<double> sorted) =>
+        /// <summary>The figures the advisor prices pattern 5 with: medians over the repeats, per memory size.</summary>
+        public static string Json(IReadOnlyList<(IReadOnlyList<SizeResult> Sizes, ServerResult Server)> runs, Package package, int starts, int requests)
+        {
+            double Server(Func<ServerResult, double> figure) => Median([.. runs.Select(run => figure(run.Server)).Order()]);
+            var document = new
+            {
+                measured = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}",
+                method = $"tests/Benchmarks/LambdaModel: {runs.Count} repeats of {starts} cold starts and {requests} warm one-text requests per size; medians over the repeats",
+                packageUnzippedBytes = package.UnzippedBytes,
+                packageZippedBytes = package.ZippedBytes,
+                // The model's share of the package (its folder); the rest is the runtime: bootstrap and ONNX Runtime.
+                modelBytes = package.Parts.Where(p => p.Name.StartsWith("models", StringComparison.Ordinal)).Sum(p => p.Bytes),
+                server = new { vcpus = 1, meanMs = Round(Server(s => s.MeanMilliseconds)), p50Ms = Round(Server(s => s.P50Milliseconds)), p99Ms = Round(Server(s => s.P99Milliseconds)), readyMs = Round(Server(s => s.ReadyMilliseconds)) },
+                sizes = Sizes(runs).Select(size => new
+                {
+                    memoryMb = size.MemoryMb,
+                    vcpus = Round(size.Results[0].Vcpus),
+                    initMs = Round(Median([.. size.Results.SelectMany(r => r.Colds).Select(c => c.InitMilliseconds).Order()])),
+                    firstAnswerMs = Round(size.FirstAnswer),
+                    meanMs = Round(size.Median(w => w.MeanMilliseconds)),
+                    // Each repeat's function mean over the server's mean in the same repeat; the advisor prices with the median.
+                    ratiosToServer = Ratios(runs, size.MemoryMb).Select(r => Math.Round(r, 3)).ToList(),
+                    ratioToServer = Math.Round(Median([.. Ratios(runs, size.MemoryMb).Order()]), 3),
+                    p50Ms = Round(size.Median(w => w.P50Milliseconds)),
+                    p99Ms = Round(size.Median(w => w.P99Milliseconds)),
+                    peakMemoryMiB = Round(size.Results.Max(r => r.PeakMemoryBytes) / 1048576.0),
+                }).ToList(),
+            };
+            return JsonSerializer.Serialize(document, Indented) + "\n";
+        }
+
+        private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+        private static double Round(double value) => Math.Round(value, 1);
+
+        private static List<double> Ratios(IReadOnlyList<(IReadOnlyList<SizeResult> Sizes, ServerResult Server)> runs, int memoryMb) =>
+            [.. runs.Select(run => run.Sizes.Single(s => s.MemoryMb == memoryMb).Warm.MeanMilliseconds / run.Server.MeanMilliseconds)];
+
+        private static IEnumerable<SizeFigures> Sizes(IReadOnlyList<(IReadOnlyList<SizeResult> Sizes, ServerResult Server)> runs) =>
+            runs[0].Sizes.Select(first => new SizeFigures(first.MemoryMb, [.. runs.Select(run => run.Sizes.Single(s => s.MemoryMb == first.MemoryMb))]));
+
+        internal static double Median(List<double> sorted) =>
             sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+
+        private sealed record SizeFigures(int MemoryMb, IReadOnlyList<SizeResult> Results)
+        {
+            public double FirstAnswer => Report.Median([.. Results.SelectMany(r => r.Colds).Select(c => c.FirstAnswerMilliseconds).Order()]);
+
+            public double Median(Func<Warm, double> figure) => Report.Median([.. Results.Select(r => figure(r.Warm)).Order()]);
+        }
     }
 
     internal static class Processes
@@ -428,6 +497,12 @@ namespace ReferenceArchitectures.Benchmarks.LambdaModel
         {
             var index = Array.IndexOf(args, name);
             return index < 0 ? fallback : [.. args[index + 1].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))];
+        }
+
+        public static string? Text(string[] args, string name)
+        {
+            var index = Array.IndexOf(args, name);
+            return index < 0 ? null : Path.GetFullPath(args[index + 1]);
         }
 
         public static string RepositoryRoot()

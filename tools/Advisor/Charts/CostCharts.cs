@@ -15,7 +15,7 @@ public static class CostCharts
         var plot = new Plot();
         var x = curves.Utilisation.Select(u => u * 100).ToArray();
         var lambda = plot.Add.ScatterLine(x, curves.LambdaUsd.ToArray());
-        lambda.LegendText = "Pattern 1: Lambda + HTTP API";
+        lambda.LegendText = curves.LambdaPattern == Pattern.LambdaModel ? "Pattern 5: Lambda running the model + HTTP API" : "Pattern 1: Lambda + HTTP API";
         lambda.LineWidth = 2.5f;
         lambda.Color = Colors.DarkOrange;
         var fargate = plot.Add.ScatterLine(x, curves.FargateUsd.ToArray());

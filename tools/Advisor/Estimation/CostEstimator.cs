@@ -8,7 +8,7 @@ namespace ReferenceArchitectures.Tools.Advisor.Estimation;
 /// Checks each pattern's limits against a workload and prices what it would run at that load, line by line.
 /// Months are 730 hours and days 1/24 of that, as AWS's pricing examples count them.
 /// </summary>
-public sealed class CostEstimator(PriceSheet prices, DeploymentShapes shapes, bool includeFreeTier = false)
+public sealed class CostEstimator(PriceSheet prices, DeploymentShapes shapes, bool includeFreeTier = false, LambdaModelFigures? lambdaModelFigures = null)
 {
     private const double DaysPerMonth = WorkloadProfile.HoursPerMonth / 24;
     private const double BytesPerGb = 1024d * 1024 * 1024;
@@ -16,16 +16,37 @@ public sealed class CostEstimator(PriceSheet prices, DeploymentShapes shapes, bo
     /// <summary>HTTP APIs meter a request per started 512 KB (AWS API Gateway pricing).</summary>
     private const double HttpApiMeteringBytes = 512 * 1024;
 
+    /// <summary>Lambda's zip package limit, 250 MB unzipped, layers included (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).</summary>
+    private const double LambdaMaxUnzippedBytes = 250d * 1000 * 1000;
+
     public DeploymentShapes Shapes => shapes;
 
+    /// <summary>The benchmark's figures pattern 5 is priced with (the repository's measured file unless given).</summary>
+    public LambdaModelFigures LambdaModelFigures => lambdaModelFigures ?? LambdaModelFigures.Default;
+
     public IReadOnlyList<PatternEstimate> EstimateAll(WorkloadProfile profile) =>
-        [EstimateLambdaBedrock(profile), EstimateFargateModel(profile), EstimateGpuInference(profile), EstimateHybridPipeline(profile)];
+        [EstimateLambdaBedrock(profile), EstimateFargateModel(profile), EstimateGpuInference(profile), EstimateHybridPipeline(profile), EstimateLambdaModel(profile)];
+
+    public PatternEstimate Estimate(Pattern pattern, WorkloadProfile profile) => pattern switch
+    {
+        Pattern.LambdaBedrock => EstimateLambdaBedrock(profile),
+        Pattern.FargateModel => EstimateFargateModel(profile),
+        Pattern.GpuInference => EstimateGpuInference(profile),
+        Pattern.HybridPipeline => EstimateHybridPipeline(profile),
+        Pattern.LambdaModel => EstimateLambdaModel(profile),
+        _ => throw new ArgumentOutOfRangeException(nameof(pattern), pattern, "not a pattern"),
+    };
 
     public PatternEstimate EstimateLambdaBedrock(WorkloadProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
         var shape = shapes.LambdaBedrock;
         var ruledOut = LambdaLimits(profile, synchronous: true);
+        if (profile.ModelBytes > 0)
+        {
+            ruledOut.Add($"Local model: pattern 1's function calls Bedrock and loads no model of its own ({Units.FormatSize(profile.ModelBytes)} here); pattern 5 runs a local model on Lambda.");
+        }
+
         var notes = new List<string>();
         var memoryMb = LambdaMemoryMb(profile, shape.MemoryMb);
         if (memoryMb > shape.MemoryMb)
@@ -188,6 +209,107 @@ public sealed class CostEstimator(PriceSheet prices, DeploymentShapes shapes, bo
         }
 
         return new PatternEstimate(Pattern.HybridPipeline, ruledOut, items, notes);
+    }
+
+    /// <summary>
+    /// Pattern 5: the model in a Lambda function behind an IAM-authorized HTTP API. A request takes the profile's
+    /// duration (on one vCPU, like a Fargate task's) times the ratio the benchmark measured between the function at the
+    /// stack's memory and the model server on one vCPU; each new execution environment pays the measured init, billed as
+    /// duration (custom runtimes always were; all on-demand functions since 1 August 2025:
+    /// https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/).
+    /// </summary>
+    public PatternEstimate EstimateLambdaModel(WorkloadProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var shape = shapes.LambdaModel;
+        var figures = LambdaModelFigures;
+        var ruledOut = LambdaLimits(profile, synchronous: true);
+        var notes = new List<string>();
+        if (profile.ModelBytes <= 0)
+        {
+            ruledOut.Add("No local model: the workload's model is hosted by Bedrock, which pattern 1 calls; pattern 5 runs a model inside its function.");
+        }
+
+        var packageBytes = profile.ModelBytes + figures.RuntimeBytes;
+        if (packageBytes > LambdaMaxUnzippedBytes)
+        {
+            ruledOut.Add(Invariant($"250 MB package: the model ({Units.FormatSize(profile.ModelBytes)}) and the function's runtime ({figures.RuntimeBytes / 1e6:0.#} MB: bootstrap, ONNX Runtime) come to {packageBytes / 1e6:0} MB, over Lambda's 250 MB unzipped zip limit (a container image holds up to 10 GB; this stack ships a zip)."));
+        }
+
+        var memoryMb = (int)Math.Ceiling(Math.Max(shape.MemoryMb, profile.MemoryMiB));
+        if (memoryMb > shape.MemoryMb)
+        {
+            notes.Add(Invariant($"Priced at {memoryMb} MB: the workload needs more than the stack's {shape.MemoryMb} MB (set lambdaModel:memorySizeMb)."));
+        }
+
+        var ratio = figures.DurationRatio(memoryMb);
+        var duration = profile.MeanDuration * ratio;
+        var longest = profile.LongestJob * ratio;
+        if (longest > LambdaModelMaxTimeout)
+        {
+            ruledOut.Add(Invariant($"27 s: the longest request takes about {Units.FormatDuration(longest)} on Lambda at {memoryMb} MB, over the function's 27 s limit (the HTTP API waits 30 s, a cold start's init included)."));
+        }
+
+        var items = new List<LineItem>();
+        if (ruledOut.Count == 0)
+        {
+            var requests = profile.RequestsPerMonth;
+            var lambdaProfile = profile with { MeanDuration = duration, P95Duration = Max(profile.P95Duration * ratio, duration), LongestJob = Max(longest, Max(profile.P95Duration * ratio, duration)) };
+            items.AddRange(LambdaItems("Lambda", requests, duration.TotalSeconds, memoryMb, shape.Architecture, shape.ProvisionedConcurrency, lambdaProfile));
+
+            // Environments: as many requests as the busiest hour has in flight at once, each environment assumed to
+            // start once a day (Lambda does not document how long it keeps one); those kept by provisioned concurrency
+            // start outside requests. Requests in flight at once are Poisson-distributed with mean rate × duration
+            // (the M/G/infinity queue); the count taken is the one exceeded less than 0.1% of the time.
+            var environments = PoissonQuantile(lambdaProfile.HourlyConcurrency.Max(), 0.999);
+            var coldStarts = Math.Max(0, environments - shape.ProvisionedConcurrency) * DaysPerMonth;
+            var init = figures.Init(memoryMb);
+            var (_, initUsd, initGbSeconds) = LambdaCharges(coldStarts, init.TotalSeconds, memoryMb, shape.Architecture, freeTierShare: 0);
+            items.Add(new LineItem("Lambda init (cold starts)", Invariant($"{coldStarts:N0} starts × {init.TotalMilliseconds:N0} ms = {initGbSeconds:N0} GB-s"), initUsd, [PriceKeys.LambdaGbSecond(shape.Architecture)]));
+            items.Add(HttpApiItem(requests, profile.PayloadBytes));
+            notes.Add(Invariant($"{Units.FormatDuration(duration)} per request at {memoryMb} MB: the profile's {Units.FormatDuration(profile.MeanDuration)} × {ratio:0.00}, the measured ratio of the function at {memoryMb} MB to the model server on one vCPU (tools/Advisor/measured/lambda-model.json, {figures.Measured}, x86_64)."));
+            notes.Add(Invariant($"A cold start answers its first request about {figures.FirstAnswer(memoryMb).TotalMilliseconds:N0} ms after the environment starts (measured at {memoryMb} MB); priced as one start a day for each of the busiest hour's {environments} environment(s){(shape.ProvisionedConcurrency > 0 ? Invariant($", less the {shape.ProvisionedConcurrency} provisioned") : string.Empty)}."));
+            if (memoryMb > figures.LargestMeasuredMb)
+            {
+                notes.Add(Invariant($"Measured up to {figures.LargestMeasuredMb} MB: priced with that size's duration, although more memory gives the model more threads."));
+            }
+
+            if (shape.Architecture == CpuArchitecture.Arm64)
+            {
+                notes.Add("The durations were measured on x86_64; arm64 is priced at its own rate with the same durations.");
+            }
+
+            notes.Add("The HTTP API is always in front: the function has no other way in, so callers inside the VPC pay for it too.");
+        }
+
+        return new PatternEstimate(Pattern.LambdaModel, ruledOut, items, notes);
+    }
+
+    /// <summary>The function's timeout is at most 27 s so that a cold start's init fits in the HTTP API's 30 s (cdk/LambdaModel).</summary>
+    private static readonly TimeSpan LambdaModelMaxTimeout = TimeSpan.FromSeconds(ReferenceArchitectures.Cdk.LambdaModel.LambdaModelStackProps.MaxTimeoutSeconds);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>The smallest n (at least 1) with P(N ≤ n) ≥ <paramref name="probability"/> for N Poisson-distributed with this mean.</summary>
+    internal static int PoissonQuantile(double mean, double probability)
+    {
+        if (mean > 500)
+        {
+            // Normal approximation, where the terms below would underflow: mean + z·√mean, z = 3.09 for 99.9%.
+            return (int)Math.Ceiling(mean + (3.09 * Math.Sqrt(mean)));
+        }
+
+        var term = Math.Exp(-mean);
+        var cumulative = term;
+        var n = 0;
+        while (cumulative < probability)
+        {
+            n++;
+            term *= mean / n;
+            cumulative += term;
+        }
+
+        return Math.Max(1, n);
     }
 
     /// <summary>Requests and duration charges of one function, as on AWS's Lambda pricing page.</summary>

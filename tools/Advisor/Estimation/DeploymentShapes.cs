@@ -39,12 +39,16 @@ public sealed record PipelineShape(int StepMemoryMb, int AnalyzeMemoryMb, CpuArc
     public static readonly TimeSpan StepDuration = TimeSpan.FromMilliseconds(300);
 }
 
+/// <summary>Pattern 5 as deployed: the function's memory (which buys its CPU) and architecture, and provisioned concurrency.</summary>
+public sealed record LambdaModelShape(int MemoryMb, CpuArchitecture Architecture, int ProvisionedConcurrency);
+
 /// <summary>What each pattern deploys. <see cref="Defaults"/> mirrors the stacks' props defaults; <c>--from-template</c> replaces one pattern's shape with what a synthesized template says.</summary>
-public sealed record DeploymentShapes(LambdaShape LambdaBedrock, FargateServiceShape FargateModel, GpuServiceShape GpuInference, PipelineShape HybridPipeline)
+public sealed record DeploymentShapes(LambdaShape LambdaBedrock, FargateServiceShape FargateModel, GpuServiceShape GpuInference, PipelineShape HybridPipeline, LambdaModelShape LambdaModel)
 {
     public static DeploymentShapes Defaults { get; } = new(
         new LambdaShape(MemoryMb: 512, CpuArchitecture.X64, ProvisionedConcurrency: 0),
         new FargateServiceShape(CpuUnits: 1024, MemoryMiB: 2048, CpuArchitecture.Arm64, MinTasks: 2, MaxTasks: 10, CpuTargetPercent: 60, NatGateways: 1),
         new GpuServiceShape("g5.xlarge", MinInstances: 0, MaxInstances: 2, ContainerCpuUnits: 2048, ContainerMemoryMiB: 12288, MinTasks: 1, MaxTasks: 2, TargetPercent: 70, RootVolumeGiB: 100, NatGateways: 1),
-        new PipelineShape(StepMemoryMb: 512, AnalyzeMemoryMb: 1024, CpuArchitecture.X64, WorkerCpuUnits: 2048, WorkerMemoryMiB: 4096, CpuArchitecture.X64, NatGateways: 1));
+        new PipelineShape(StepMemoryMb: 512, AnalyzeMemoryMb: 1024, CpuArchitecture.X64, WorkerCpuUnits: 2048, WorkerMemoryMiB: 4096, CpuArchitecture.X64, NatGateways: 1),
+        new LambdaModelShape(MemoryMb: 1769, CpuArchitecture.X64, ProvisionedConcurrency: 0));
 }

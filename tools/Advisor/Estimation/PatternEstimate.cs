@@ -6,6 +6,7 @@ public enum Pattern
     FargateModel = 2,
     GpuInference = 3,
     HybridPipeline = 4,
+    LambdaModel = 5,
 }
 
 /// <summary>One line of a monthly bill: what is counted, how much of it, and the price-file keys it used.</summary>
@@ -25,5 +26,6 @@ public sealed record PatternEstimate(Pattern Pattern, IReadOnlyList<string> Rule
         [Pattern.FargateModel] = "2 Fargate + local model",
         [Pattern.GpuInference] = "3 ECS on EC2 + GPU",
         [Pattern.HybridPipeline] = "4 Step Functions hybrid",
+        [Pattern.LambdaModel] = "5 Lambda + local model",
     };
 }

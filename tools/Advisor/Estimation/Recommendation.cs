@@ -27,11 +27,12 @@ public sealed record Recommendation(Pattern? Pattern, IReadOnlyList<string> Reas
                 : Invariant($"Next: pattern {next.Title} at ${next.MonthlyUsd:N2} ({ratio:0.#}× as much)."));
         }
 
-        if (breakEven is not null && estimates.First(e => e.Pattern == Estimation.Pattern.LambdaBedrock).CanRun && estimates.First(e => e.Pattern == Estimation.Pattern.FargateModel).CanRun)
+        if (breakEven is not null && estimates.First(e => e.Pattern == breakEven.LambdaPattern).CanRun && estimates.First(e => e.Pattern == Estimation.Pattern.FargateModel).CanRun)
         {
+            var lambda = $"Lambda (pattern {PatternEstimate.Titles[breakEven.LambdaPattern]})";
             reasons.Add(breakEven.CrossoverUtilisation is { } crossover
-                ? Invariant($"The load keeps one Fargate task {breakEven.ProfileUtilisation * 100:0}% busy; Lambda costs less below {crossover * 100:0}% and Fargate above.")
-                : Invariant($"The load keeps one Fargate task {breakEven.ProfileUtilisation * 100:0}% busy; Lambda stays cheaper across the whole range charted."));
+                ? Invariant($"The load keeps one Fargate task {breakEven.ProfileUtilisation * 100:0}% busy; {lambda} costs less below {crossover * 100:0}% and Fargate above.")
+                : Invariant($"The load keeps one Fargate task {breakEven.ProfileUtilisation * 100:0}% busy; {lambda} stays cheaper across the whole range charted."));
         }
 
         foreach (var ruledOut in estimates.Where(estimate => !estimate.CanRun))

@@ -86,20 +86,23 @@ public static class TemplateShapeReader
             return (shapes with { FargateModel = shape }, notes);
         }
 
-        // Pattern 5 runs the model inside its function: pricing it as pattern 1 (a function waiting on Bedrock) would
-        // give a wrong answer, and its measured figures are not in the advisor yet.
-        if (OfType(resources, "AWS::Lambda::Function").Any(function => Text(function["Properties"]?["Handler"]) == "embeddings-api"))
+        // Pattern 5 runs the model inside its function (handler embeddings-api): read before pattern 1, which it resembles.
+        if (OfType(resources, "AWS::Lambda::Function").FirstOrDefault(function => Text(function["Properties"]?["Handler"]) == "embeddings-api") is { } modelFunction)
         {
-            throw new AdvisorInputException($"{templatePath}: the Lambda-hosted model (pattern 5) is not priced by the advisor yet; its figures are being measured (README, Pattern 5).");
+            var properties = modelFunction["Properties"];
+            var shape = new LambdaModelShape(
+                Integer(properties?["MemorySize"]) ?? 128,
+                Text(properties?["Architectures"]?[0]) == "arm64" ? CpuArchitecture.Arm64 : CpuArchitecture.X64,
+                ProvisionedConcurrency(resources));
+            notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"From {name} (pattern 5): the model's function at {shape.MemoryMb} MB {shape.Architecture}, provisioned concurrency {shape.ProvisionedConcurrency}."));
+            return (shapes with { LambdaModel = shape }, notes);
         }
 
         var lambdaFunctions = Functions(resources);
         if (lambdaFunctions.Count > 0)
         {
-            var provisioned = OfType(resources, "AWS::Lambda::Alias")
-                .Select(alias => Integer(alias["Properties"]?["ProvisionedConcurrencyConfig"]?["ProvisionedConcurrentExecutions"]) ?? 0)
-                .DefaultIfEmpty(0).Max();
-            var shape = new LambdaShape(lambdaFunctions.Max(f => f.MemoryMb), lambdaFunctions[0].Architecture, provisioned);
+            var shape = new LambdaShape(lambdaFunctions.Max(f => f.MemoryMb), lambdaFunctions[0].Architecture, ProvisionedConcurrency(resources));
             notes.Add(string.Create(CultureInfo.InvariantCulture,
                 $"From {name} (pattern 1): functions of {shape.MemoryMb} MB {shape.Architecture}, provisioned concurrency {shape.ProvisionedConcurrency}."));
             return (shapes with { LambdaBedrock = shape }, notes);
@@ -107,6 +110,11 @@ public static class TemplateShapeReader
 
         throw new AdvisorInputException($"{templatePath}: not one of this repository's pattern templates (no state machine, ECS service or Lambda function in it).");
     }
+
+    private static int ProvisionedConcurrency(JsonObject resources) =>
+        OfType(resources, "AWS::Lambda::Alias")
+            .Select(alias => Integer(alias["Properties"]?["ProvisionedConcurrencyConfig"]?["ProvisionedConcurrentExecutions"]) ?? 0)
+            .DefaultIfEmpty(0).Max();
 
     private static JsonObject ReadResources(string path)
     {
