@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -17,6 +18,18 @@ namespace ReferenceArchitectures.Functions.EmbeddingsApi;
 public sealed class EmbeddingsHandler(EmbeddingEngine engine, EmbeddingsFunctionSettings settings)
 {
     public const string HandlerName = EmbeddingsFunctionContract.Handler;
+
+    /// <summary>
+    /// The most a synchronous invocation may return: "Invocation payload (request and response): 6 MB each for request
+    /// and response (synchronous)" on Lambda's quotas page (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+    /// The page does not say which megabyte; Lambda's own messages do. It refuses a request over 6,291,456 bytes,
+    /// 6 × 1024 × 1024 ("Request must be smaller than 6291456 bytes for the InvokeFunction operation"), and a response
+    /// over 6,291,556 ("Response payload size exceeded maximum allowed payload size (6291556 bytes)"), both quoted in
+    /// https://zaccharles.medium.com/deep-dive-lambdas-response-payload-size-limit-8aedba9530ed and its part 2; the
+    /// response figure also in https://github.com/DataBiosphere/azul/issues/8258. The stricter 6 × 1024 × 1024 is used,
+    /// as by the local Runtime API the tests run on (tests/LocalRuntimeApi).
+    /// </summary>
+    public const int MaxResponsePayloadBytes = 6 * 1024 * 1024;
 
     private static readonly Dictionary<string, string> JsonHeaders = new() { ["content-type"] = "application/json" };
 
@@ -43,8 +56,28 @@ public sealed class EmbeddingsHandler(EmbeddingEngine engine, EmbeddingsFunction
             answer = Problem(new ApiProblem(500, "Internal error", "The function failed to process the request; the error is logged with this trace id."), context);
         }
 
-        return Task.FromResult<ReadOnlyMemory<byte>>(JsonSerializer.SerializeToUtf8Bytes(answer, EmbeddingsFunctionJsonContext.Default.HttpResponseEvent));
+        // The limit is on the whole payload, the HTTP API's response event around the body. Over it, Lambda would refuse
+        // the answer and the HTTP API give the caller a bare 5xx; a problem says what happened and what to do instead.
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(answer, EmbeddingsFunctionJsonContext.Default.HttpResponseEvent);
+        if (bytes.Length > MaxResponsePayloadBytes)
+        {
+            context.Logger.Log(LambdaLogLevel.Warning, string.Create(CultureInfo.InvariantCulture,
+                $"The answer is {bytes.Length} bytes, over Lambda's {MaxResponsePayloadBytes}-byte response limit; answering 413."));
+            bytes = JsonSerializer.SerializeToUtf8Bytes(Problem(ResponseTooLarge(bytes.Length), context), EmbeddingsFunctionJsonContext.Default.HttpResponseEvent);
+        }
+
+        return Task.FromResult<ReadOnlyMemory<byte>>(bytes);
     }
+
+    /// <summary>
+    /// 413 as for too many inputs (<see cref="EmbeddingsApiRules"/>): the request asks for more than one answer can carry.
+    /// Base64 vectors are little-endian float32 bytes, 2,048 characters for 384 floats, where JSON numbers take about
+    /// 12 bytes a float: about half the size, so that even the most texts the stack allows (2,048) fit as base64.
+    /// </summary>
+    private static ApiProblem ResponseTooLarge(int size) => new(413, "Response too large",
+        string.Create(CultureInfo.InvariantCulture,
+            $"The answer would have been {size:N0} bytes; a Lambda function can return at most {MaxResponsePayloadBytes:N0} bytes (6 MB). Send fewer texts per request, or ask for encoding_format \"base64\", whose vectors take about half the bytes of JSON numbers."),
+        new Dictionary<string, object> { ["limit"] = nameof(MaxResponsePayloadBytes), ["max"] = MaxResponsePayloadBytes });
 
     private HttpResponseEvent Answer(ReadOnlyMemory<byte> payload, LambdaContext context)
     {
