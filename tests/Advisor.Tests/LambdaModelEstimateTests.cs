@@ -68,11 +68,12 @@ public sealed class LambdaModelEstimateTests : IDisposable
     public void A_model_whose_package_is_over_250_MB_unzipped_rules_out_pattern_5_and_one_just_within_fits()
     {
         // https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: a zip deployment package may be at most
-        // 250 MB unzipped. The function's runtime (bootstrap and ONNX Runtime) takes 40 MB of it in these figures.
+        // 250 MB unzipped, which Lambda counts as 262,144,000 bytes ("Unzipped size must be smaller than 262144000 bytes").
+        // The function's runtime (bootstrap and ONNX Runtime) takes 40,000,000 bytes of it in these figures.
         var estimator = Estimator(Loaded());
 
-        var within = estimator.EstimateLambdaModel(Embeddings with { ModelBytes = 210 * Megabyte, MemoryMiB = 2048 });
-        var over = estimator.EstimateLambdaModel(Embeddings with { ModelBytes = 211 * Megabyte, MemoryMiB = 2048 });
+        var within = estimator.EstimateLambdaModel(Embeddings with { ModelBytes = 262_144_000 - (40 * Megabyte), MemoryMiB = 2048 });
+        var over = estimator.EstimateLambdaModel(Embeddings with { ModelBytes = 262_144_001 - (40 * Megabyte), MemoryMiB = 2048 });
 
         Assert.True(within.CanRun, string.Join(" ", within.RuledOutBy));
         Assert.Contains(over.RuledOutBy, reason => reason.StartsWith("250 MB package", StringComparison.Ordinal));
@@ -154,20 +155,38 @@ public sealed class LambdaModelEstimateTests : IDisposable
     }
 
     [Fact]
-    public void Cold_starts_are_billed_as_duration_unless_provisioned_concurrency_keeps_the_environments()
+    public void Cold_starts_are_billed_as_duration_for_every_environment_provisioned_ones_included()
     {
-        // Init is billed as duration (https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/).
+        // Init is billed as duration (https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/),
+        // and provisioned environments run it again when Lambda recycles them (https://aws.amazon.com/lambda/pricing/).
         // 1,000,000 requests a day at 19.5 ms keep 0.226 requests in flight on average; requests in flight are
         // Poisson-distributed (M/G/infinity), and 3 or fewer are in flight 99.99% of the time (2 or fewer: 99.84%):
-        // 3 environments, each started once a day.
+        // 3 environments, each started once a day; 5 provisioned environments start 5 times a day.
         var onDemand = Estimator(Loaded()).EstimateLambdaModel(Embeddings);
-        var provisioned = Estimator(Loaded(), DeploymentShapes.Defaults.LambdaModel with { ProvisionedConcurrency = 3 }).EstimateLambdaModel(Embeddings);
-        var starts = 3 * 730 / 24.0;
+        var provisioned = Estimator(Loaded(), DeploymentShapes.Defaults.LambdaModel with { ProvisionedConcurrency = 5 }).EstimateLambdaModel(Embeddings);
+        var perStart = 0.7 * 1769 / 1024 * TestPrices.Repository[PriceKeys.LambdaGbSecond(CpuArchitecture.X64)];
 
-        var init = Assert.Single(onDemand.LineItems, item => item.Name == "Lambda init (cold starts)");
-        Assert.Equal(starts * 0.7 * 1769 / 1024 * TestPrices.Repository[PriceKeys.LambdaGbSecond(CpuArchitecture.X64)], init.MonthlyUsd, precision: 9);
-        Assert.Equal(0, Assert.Single(provisioned.LineItems, item => item.Name == "Lambda init (cold starts)").MonthlyUsd);
+        Assert.Equal(3 * 730 / 24.0 * perStart, Assert.Single(onDemand.LineItems, item => item.Name == "Lambda init (cold starts)").MonthlyUsd, precision: 9);
+        Assert.Equal(5 * 730 / 24.0 * perStart, Assert.Single(provisioned.LineItems, item => item.Name == "Lambda init (cold starts)").MonthlyUsd, precision: 9);
         Assert.Contains(provisioned.LineItems, item => item.Name == "Lambda provisioned concurrency");
+    }
+
+    [Fact]
+    public void The_free_tier_is_not_subtracted_for_a_function_with_provisioned_concurrency()
+    {
+        // "The Lambda free tier does not apply to functions that have Provisioned Concurrency enabled"
+        // (https://aws.amazon.com/lambda/pricing/): with it, every request is billed; without it, a million are free.
+        var requests = Embeddings.RequestsPerMonth;
+        var perRequest = TestPrices.Repository[PriceKeys.LambdaRequestsPerMillion] / 1e6;
+        CostEstimator FreeTier(int provisioned) => new(TestPrices.Repository,
+            DeploymentShapes.Defaults with { LambdaModel = DeploymentShapes.Defaults.LambdaModel with { ProvisionedConcurrency = provisioned } },
+            includeFreeTier: true, lambdaModelFigures: Loaded());
+
+        var withProvisioned = Assert.Single(FreeTier(1).EstimateLambdaModel(Embeddings).LineItems, item => item.Name == "Lambda requests");
+        var onDemand = Assert.Single(FreeTier(0).EstimateLambdaModel(Embeddings).LineItems, item => item.Name == "Lambda requests");
+
+        Assert.Equal(requests * perRequest, withProvisioned.MonthlyUsd, precision: 6);
+        Assert.Equal((requests - 1e6) * perRequest, onDemand.MonthlyUsd, precision: 6);
     }
 
     [Theory]

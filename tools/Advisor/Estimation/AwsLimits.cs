@@ -9,7 +9,8 @@ public static class AwsLimits
     /// <summary>Same page: memory 128 MB to 10,240 MB.</summary>
     public const int LambdaMaxMemoryMb = 10_240;
 
-    /// <summary>https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html: "At 1,769 MB, a function has the equivalent of one vCPU"; up to 6 vCPUs at 10,240 MB.</summary>
+    /// <summary>https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html: "At 1,769 MB, a function has the equivalent of one vCPU";
+    /// up to 6 vCPUs at 10,240 MB (https://aws.amazon.com/blogs/aws/new-for-aws-lambda-functions-with-up-to-10-gb-of-memory-and-6-vcpus/).</summary>
     public const int LambdaMbPerVcpu = 1_769;
     public const int LambdaMaxVcpus = 6;
 

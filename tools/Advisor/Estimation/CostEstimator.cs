@@ -16,8 +16,11 @@ public sealed class CostEstimator(PriceSheet prices, DeploymentShapes shapes, bo
     /// <summary>HTTP APIs meter a request per started 512 KB (AWS API Gateway pricing).</summary>
     private const double HttpApiMeteringBytes = 512 * 1024;
 
-    /// <summary>Lambda's zip package limit, 250 MB unzipped, layers included (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).</summary>
-    private const double LambdaMaxUnzippedBytes = 250d * 1000 * 1000;
+    /// <summary>
+    /// Lambda's zip package limit, 250 MB unzipped, layers included (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html);
+    /// Lambda's own refusal counts it in binary megabytes ("Unzipped size must be smaller than 262144000 bytes").
+    /// </summary>
+    private const double LambdaMaxUnzippedBytes = 250d * 1024 * 1024;
 
     public DeploymentShapes Shapes => shapes;
 
@@ -258,17 +261,19 @@ public sealed class CostEstimator(PriceSheet prices, DeploymentShapes shapes, bo
             items.AddRange(LambdaItems("Lambda", requests, duration.TotalSeconds, memoryMb, shape.Architecture, shape.ProvisionedConcurrency, lambdaProfile));
 
             // Environments: as many requests as the busiest hour has in flight at once, each environment assumed to
-            // start once a day (Lambda does not document how long it keeps one); those kept by provisioned concurrency
-            // start outside requests. Requests in flight at once are Poisson-distributed with mean rate × duration
-            // (the M/G/infinity queue); the count taken is the one exceeded less than 0.1% of the time.
-            var environments = PoissonQuantile(lambdaProfile.HourlyConcurrency.Max(), 0.999);
-            var coldStarts = Math.Max(0, environments - shape.ProvisionedConcurrency) * DaysPerMonth;
+            // start once a day (Lambda does not document how long it keeps one). Provisioned environments start outside
+            // requests but are billed for it too: "AWS Lambda periodically recycles the execution environments and re-runs
+            // your initialization code" (https://aws.amazon.com/lambda/pricing/), priced here as on-demand starts.
+            // Requests in flight at once are Poisson-distributed with mean rate × duration (the M/G/infinity queue);
+            // the count taken is the one exceeded less than 0.1% of the time.
+            var environments = Math.Max(PoissonQuantile(lambdaProfile.HourlyConcurrency.Max(), 0.999), shape.ProvisionedConcurrency);
+            var coldStarts = environments * DaysPerMonth;
             var init = figures.Init(memoryMb);
             var (_, initUsd, initGbSeconds) = LambdaCharges(coldStarts, init.TotalSeconds, memoryMb, shape.Architecture, freeTierShare: 0);
             items.Add(new LineItem("Lambda init (cold starts)", Invariant($"{coldStarts:N0} starts × {init.TotalMilliseconds:N0} ms = {initGbSeconds:N0} GB-s"), initUsd, [PriceKeys.LambdaGbSecond(shape.Architecture)]));
             items.Add(HttpApiItem(requests, profile.PayloadBytes));
             notes.Add(Invariant($"{Units.FormatDuration(duration)} per request at {memoryMb} MB: the profile's {Units.FormatDuration(profile.MeanDuration)} × {ratio:0.00}, the measured ratio of the function at {memoryMb} MB to the model server on one vCPU (tools/Advisor/measured/lambda-model.json, {figures.Measured}, x86_64)."));
-            notes.Add(Invariant($"A cold start answers its first request about {figures.FirstAnswer(memoryMb).TotalMilliseconds:N0} ms after the environment starts (measured at {memoryMb} MB); priced as one start a day for each of the busiest hour's {environments} environment(s){(shape.ProvisionedConcurrency > 0 ? Invariant($", less the {shape.ProvisionedConcurrency} provisioned") : string.Empty)}."));
+            notes.Add(Invariant($"A cold start answers its first request about {figures.FirstAnswer(memoryMb).TotalMilliseconds:N0} ms after the environment starts (measured at {memoryMb} MB); priced as one start a day for each of the busiest hour's {environments} environment(s){(shape.ProvisionedConcurrency > 0 ? Invariant($", the {shape.ProvisionedConcurrency} provisioned among them (Lambda recycles them and runs init again; their requests meet no cold start)") : string.Empty)}."));
             if (memoryMb > figures.LargestMeasuredMb)
             {
                 notes.Add(Invariant($"Measured up to {figures.LargestMeasuredMb} MB: priced with that size's duration, although more memory gives the model more threads."));
@@ -414,7 +419,8 @@ public sealed class CostEstimator(PriceSheet prices, DeploymentShapes shapes, bo
 
     private IEnumerable<LineItem> LambdaItems(string name, double requests, double secondsEach, int memoryMb, CpuArchitecture architecture, int provisionedConcurrency, WorkloadProfile profile, double freeTierShare = 1)
     {
-        var (requestsUsd, durationUsd, gbSeconds) = LambdaCharges(requests, secondsEach, memoryMb, architecture, freeTierShare);
+        // "The Lambda free tier does not apply to functions that have Provisioned Concurrency enabled" (https://aws.amazon.com/lambda/pricing/).
+        var (requestsUsd, durationUsd, gbSeconds) = LambdaCharges(requests, secondsEach, memoryMb, architecture, provisionedConcurrency > 0 ? 0 : freeTierShare);
         var architectureName = architecture == CpuArchitecture.Arm64 ? "arm64" : "x86_64";
         yield return new LineItem($"{name} requests", Invariant($"{requests:N0} requests"), requestsUsd, [PriceKeys.LambdaRequestsPerMillion]);
         if (provisionedConcurrency == 0)
