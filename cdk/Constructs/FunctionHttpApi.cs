@@ -164,5 +164,9 @@ public sealed class FunctionHttpApi
         ["responseLatency"] = "$context.responseLatency",
         ["integrationLatency"] = "$context.integrationLatency",
         ["integrationError"] = "$context.integrationErrorMessage",
+        // The Lambda request id of the invocation behind the request, which the function's JSON log lines carry as
+        // requestId: it joins an access-log line to the function's log (HTTP API logging variables,
+        // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html).
+        ["integrationRequestId"] = "$context.integration.requestId",
     });
 }

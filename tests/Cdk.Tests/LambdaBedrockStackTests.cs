@@ -145,6 +145,8 @@ public sealed class LambdaBedrockStackTests(SynthesizedAppFixture app)
         Assert.Equal("AWS::Logs::LogGroup", (string?)template.Resource(logGroupId)["Type"]);
         var format = JsonNode.Parse((string)stage["AccessLogSettings"]!["Format"]!)!.AsObject();
         Assert.Equal("$context.requestId", (string?)format["requestId"]);
+        // The invocation's Lambda request id, which the function's log lines carry: an access-log line finds its function log.
+        Assert.Equal("$context.integration.requestId", (string?)format["integrationRequestId"]);
     }
 
     [Fact]
