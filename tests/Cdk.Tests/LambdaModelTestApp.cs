@@ -5,10 +5,10 @@ namespace ReferenceArchitectures.Cdk.Tests;
 public static partial class CdkTestApp
 {
     /// <summary>Synthesizes only the Lambda-hosted model with the given props, for tests of one setting.</summary>
-    public static SynthesizedStack SynthesizeLambdaModel(LambdaModelStackProps props, string? outdir = null)
+    public static SynthesizedStack SynthesizeLambdaModel(LambdaModelStackProps props, string? outdir = null, bool bundle = false)
     {
         outdir ??= Directory.CreateTempSubdirectory("cdk-test-").FullName;
-        var app = CreateApp(outdir);
+        var app = CreateApp(outdir, bundle: bundle);
         var stack = new LambdaModelStack(app, LambdaModelStack.ConstructId, props);
         app.Synth();
         return Read(outdir, stack.StackName);

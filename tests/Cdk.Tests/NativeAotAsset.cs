@@ -45,7 +45,8 @@ public static partial class NativeAotAsset
         return assetDirectory;
     }
 
-    private static List<Version> RequiredGlibcVersions(string binary)
+    /// <summary>The glibc symbol versions an ELF binary or shared library needs (objdump -T).</summary>
+    public static List<Version> RequiredGlibcVersions(string binary)
     {
         var start = new ProcessStartInfo("objdump", ["-T", binary]) { RedirectStandardOutput = true };
         Process process;
