@@ -193,9 +193,9 @@ namespace ReferenceArchitectures.Benchmarks.ModelServer
         }
 
         /// <summary>
-        /// Rounds for a load. A lone client gets more: its rounds differ the most from one another (within one repeat
-        /// 0.81–0.98; each answer waits for this virtual machine to wake both cores, a tenth of a millisecond or more
-        /// against a 7 ms call, and that varies over tens of seconds), and they are the cheapest (about 4 s each).
+        /// Rounds for a load. A lone client gets more: its rounds differ the most from one another (0.75–0.97 within one
+        /// repeat on the AMD build machine, whose speed for a lone client's model runs steps by about a millisecond for
+        /// tens of seconds at a time); more rounds average over those phases.
         /// </summary>
         public int RoundsFor(int clients) => clients == 1 ? OneClientRounds : Rounds;
 

@@ -13,7 +13,8 @@ internal static class Report
         var text = new StringBuilder();
         text.AppendLine(Inv, $"#### Repeat {number} (load average at its end: {repeat.LoadAverage})");
         text.AppendLine();
-        text.AppendLine(Inv, $"{settings.Rounds} rounds per load ({settings.OneClientRounds} at 1 client), each the same number of sentences (about {settings.Seconds} s) for raw ONNX Runtime and then the server; medians of the rounds, ratio = server / raw of the same round.");
+        var oneClient = settings.Clients.Contains(1) ? $" ({settings.OneClientRounds} at 1 client)" : "";
+        text.AppendLine(Inv, $"{settings.Rounds} rounds per load{oneClient}, each the same number of sentences (about {settings.Seconds} s) for raw ONNX Runtime and then the server; medians of the rounds, ratio = server / raw of the same round.");
         text.AppendLine();
         text.AppendLine("| Load | Raw batch | Raw sentences/s | Server sentences/s | Ratio to raw: median (min–max) | Server p50 | Raw call p50 | Server p99 | Errors |");
         text.AppendLine("|---|--:|--:|--:|---|--:|--:|--:|--:|");
@@ -35,7 +36,7 @@ internal static class Report
         text.AppendLine(Inv, $"### Summary: {repeats.Count} repeats on {Machine()}, {Pinned(settings)}, {settings.Threads} intra-op thread{(settings.Threads == 1 ? "" : "s")} for raw and server, spinning between runs {(settings.SpinBetweenRuns ? "on" : "off")}");
         text.AppendLine();
         var header = string.Join(" | ", Enumerable.Range(1, repeats.Count).Select(i => $"Ratio, repeat {i}"));
-        text.AppendLine(Inv, $"| Load | Raw batch | {header} | Spread of the medians | Server p50 / raw call p50 (difference: median of the rounds' differences), per repeat | Errors |");
+        text.AppendLine(Inv, $"| Load | Raw batch | {header} | Spread of the medians | Server p50 / raw call p50 (at 1 client, the difference: median of the rounds' differences), per repeat | Errors |");
         text.AppendLine(Inv, $"|---|--:|{string.Concat(Enumerable.Repeat("---|", repeats.Count))}--:|---|--:|");
         for (var i = 0; i < repeats[0].Levels.Count; i++)
         {
@@ -47,7 +48,10 @@ internal static class Report
                 var raw = Stats.Median(l.Rounds.Select(r => r.Raw.P50Milliseconds));
                 // The difference is paired by round (raw and server minutes apart would measure the machine's drift too).
                 var difference = Stats.Median(l.Rounds.Select(r => r.Server.P50Milliseconds - r.Raw.P50Milliseconds));
-                return string.Create(Inv, $"{server:F1} / {raw:F1} ms ({difference.ToString("+0.0;−0.0", Inv)})");
+                // With more than one client the server's p50 is mostly queueing, and the difference would say nothing.
+                return l.Clients == 1
+                    ? string.Create(Inv, $"{server:F1} / {raw:F1} ms ({difference.ToString("+0.0;−0.0", Inv)})")
+                    : string.Create(Inv, $"{server:F1} / {raw:F1} ms");
             }));
             text.AppendLine(Inv,
                 $"| {levels[0].Name} | {levels[0].RawBatch} | {string.Join(" | ", levels.Select(RatioCell))} | {medians.Max() - medians.Min():F2} | {latency} | {levels.Sum(l => l.Rounds.Sum(r => r.Server.Errors))} |");
