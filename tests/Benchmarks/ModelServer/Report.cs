@@ -46,12 +46,14 @@ internal static class Report
             {
                 var server = Stats.Median(l.Rounds.Select(r => r.Server.P50Milliseconds));
                 var raw = Stats.Median(l.Rounds.Select(r => r.Raw.P50Milliseconds));
-                // The difference is paired by round (raw and server minutes apart would measure the machine's drift too).
+                if (l.Clients != 1)
+                {
+                    return string.Create(Inv, $"{server:F1} / {raw:F1} ms"); // the server's p50 is mostly queueing here
+                }
+
+                // Paired by round: a difference of the level's two medians would also measure the machine's drift between rounds.
                 var difference = Stats.Median(l.Rounds.Select(r => r.Server.P50Milliseconds - r.Raw.P50Milliseconds));
-                // With more than one client the server's p50 is mostly queueing, and the difference would say nothing.
-                return l.Clients == 1
-                    ? string.Create(Inv, $"{server:F1} / {raw:F1} ms ({difference.ToString("+0.0;−0.0", Inv)})")
-                    : string.Create(Inv, $"{server:F1} / {raw:F1} ms");
+                return string.Create(Inv, $"{server:F1} / {raw:F1} ms ({difference.ToString("+0.0;−0.0", Inv)})");
             }));
             text.AppendLine(Inv,
                 $"| {levels[0].Name} | {levels[0].RawBatch} | {string.Join(" | ", levels.Select(RatioCell))} | {medians.Max() - medians.Min():F2} | {latency} | {levels.Sum(l => l.Rounds.Sum(r => r.Server.Errors))} |");
